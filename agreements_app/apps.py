@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AgreementsAppConfig(AppConfig):
+    name = "agreements_app"
+    verbose_name = "Voluntary agreements"

@@ -1,0 +1,237 @@
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .choices import (
+    Confidentiality,
+    ConsultationGround,
+    EventKind,
+    Organ,
+    PauseReason,
+    RequestType,
+    Status,
+)
+from .querysets import CooperationRequestQuerySet
+
+
+class CooperationRequest(models.Model):
+    """A request for cooperation under Part 9 (or a logistical request), transmitted to one partner."""
+
+    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    organ = models.CharField(_("requesting organ"), max_length=20, choices=Organ.choices)
+    request_type = models.CharField(_("type / legal basis"), max_length=20, choices=RequestType.choices)
+    partner = models.ForeignKey(
+        "partners.Partner", verbose_name=_("partner"), on_delete=models.PROTECT, related_name="cooperation_requests"
+    )
+    situation = models.ForeignKey(
+        "situations.Situation", verbose_name=_("situation"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="cooperation_requests",
+    )
+    case = models.ForeignKey(
+        "situations.Case", verbose_name=_("case"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="cooperation_requests",
+    )
+    subject = models.CharField(_("subject"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    confidentiality = models.CharField(
+        _("confidentiality"), max_length=20, choices=Confidentiality.choices, default=Confidentiality.CONFIDENTIAL
+    )
+    urgent = models.BooleanField(_("urgent"), default=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    transmitted_on = models.DateField(_("transmitted on"), null=True, blank=True)
+    due_on = models.DateField(
+        _("response due on"), null=True, blank=True,
+        help_text=_("Extended by the days the deadline clock was paused."),
+    )
+    acknowledged_on = models.DateField(_("acknowledged on"), null=True, blank=True)
+    outcome_on = models.DateField(_("outcome reported on"), null=True, blank=True)
+    closed_on = models.DateField(_("closed or withdrawn on"), null=True, blank=True)
+    clock_paused_since = models.DateField(_("deadline clock paused since"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    objects = CooperationRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("cooperation request")
+        verbose_name_plural = _("cooperation requests")
+        ordering = ["-transmitted_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="request_draft_has_no_transmission",
+                condition=~Q(status=Status.DRAFT) | Q(transmitted_on__isnull=True),
+                violation_error_message=_("A draft has not been transmitted."),
+            ),
+            models.CheckConstraint(
+                name="request_transmitted_has_dates",
+                condition=Q(status__in=[Status.DRAFT, Status.WITHDRAWN])
+                | Q(transmitted_on__isnull=False, due_on__isnull=False),
+                violation_error_message=_("A transmitted request has a transmission date and a due date."),
+            ),
+            models.CheckConstraint(
+                name="request_due_not_before_transmitted",
+                condition=Q(due_on__isnull=True) | Q(transmitted_on__isnull=True) | Q(due_on__gte=F("transmitted_on")),
+                violation_error_message=_("The due date cannot be before the transmission date."),
+            ),
+            models.CheckConstraint(
+                name="request_acknowledged_not_before_transmitted",
+                condition=Q(acknowledged_on__isnull=True) | Q(acknowledged_on__gte=F("transmitted_on")),
+                violation_error_message=_("A request cannot be acknowledged before it is transmitted."),
+            ),
+            models.CheckConstraint(
+                name="request_outcome_not_before_transmitted",
+                condition=Q(outcome_on__isnull=True) | Q(outcome_on__gte=F("transmitted_on")),
+                violation_error_message=_("An outcome cannot be reported before the request is transmitted."),
+            ),
+            models.CheckConstraint(
+                name="request_closed_not_before_transmitted",
+                condition=Q(closed_on__isnull=True) | Q(transmitted_on__isnull=True)
+                | Q(closed_on__gte=F("transmitted_on")),
+                violation_error_message=_("A request cannot be closed before it is transmitted."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="request_status_due_idx"),
+            models.Index(fields=["partner", "status"], name="request_partner_status_idx"),
+            models.Index(fields=["transmitted_on"], name="request_transmitted_idx"),
+            models.Index(fields=["organ", "request_type"], name="request_organ_type_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        if self.transmitted_on and self.due_on and self.due_on < self.transmitted_on:
+            errors["due_on"] = _("The due date (%(due)s) cannot be before the transmission date (%(sent)s).") % {
+                "due": self.due_on.isoformat(), "sent": self.transmitted_on.isoformat(),
+            }
+        if self.case_id and self.situation_id and self.case.situation_id != self.situation_id:
+            errors["case"] = _("This case belongs to another situation.")
+        if self.request_type == RequestType.ASSISTANCE_TO_STATE and self.partner_id and self.partner.kind != "state":
+            errors["request_type"] = _("Assistance under art. 93(10) is given to a State.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class RequestEvent(models.Model):
+    """One dated, attributed entry in a request's history: a status change, a message, a pause, an escalation."""
+
+    coop_request = models.ForeignKey(
+        CooperationRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    from_status = models.CharField(_("from status"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, choices=Status.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", help_text=_("Empty when the portal itself acted (a scheduled task)."),
+    )
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    note = models.TextField(_("note"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("request event")
+        verbose_name_plural = _("request events")
+        ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["coop_request", "occurred_at"], name="event_request_time_idx")]
+        constraints = [
+            models.CheckConstraint(
+                name="event_transition_has_statuses",
+                condition=~Q(kind=EventKind.TRANSITION) | (~Q(from_status="") & ~Q(to_status="")),
+                violation_error_message=_("A status change names the status it left and the one it entered."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.coop_request_id}: {self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    """Stored under a generated name; the uploader's file name is kept only as data."""
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"attachments/{instance.coop_request_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    """A document attached to a request, usually to a message event."""
+
+    coop_request = models.ForeignKey(
+        CooperationRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    event = models.ForeignKey(
+        RequestEvent, verbose_name=_("event"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="attachments",
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ClockPause(models.Model):
+    """A period in which a request's deadline clock stood still: consultations (art. 97) or postponement."""
+
+    coop_request = models.ForeignKey(
+        CooperationRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="clock_pauses"
+    )
+    reason = models.CharField(_("reason"), max_length=30, choices=PauseReason.choices)
+    ground = models.CharField(
+        _("art. 97 ground"), max_length=30, choices=ConsultationGround.choices, blank=True
+    )
+    started_on = models.DateField(_("paused on"))
+    ended_on = models.DateField(_("resumed on"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("deadline clock pause")
+        verbose_name_plural = _("deadline clock pauses")
+        ordering = ["started_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["coop_request"], condition=Q(ended_on__isnull=True), name="pause_one_open_per_request",
+                violation_error_message=_("The deadline clock of this request is already paused."),
+            ),
+            models.CheckConstraint(
+                name="pause_ends_after_start",
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                violation_error_message=_("A pause cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                name="pause_consultation_has_ground",
+                condition=~Q(reason=PauseReason.CONSULTATION) | ~Q(ground=""),
+                violation_error_message=_("Consultations under art. 97 name their ground."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} from {self.started_on}"

@@ -1,0 +1,40 @@
+import datetime
+from typing import TYPE_CHECKING
+
+from django.db import models
+
+from cooperation_portal.accounts.choices import Role
+
+from .choices import CLOCK_RUNNING_STATUSES, Confidentiality, Status
+
+if TYPE_CHECKING:
+    from cooperation_portal.accounts.models import User
+
+    from .models import CooperationRequest
+
+
+class CooperationRequestQuerySet(models.QuerySet["CooperationRequest"]):
+    """Reads only. `visible_to` is the one place that decides which requests a user may see."""
+
+    def visible_to(self, user: "User") -> "CooperationRequestQuerySet":
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.role == Role.REGISTRY:
+            if user.has_sealed_clearance:
+                return self.all()
+            return self.exclude(confidentiality=Confidentiality.UNDER_SEAL)
+        if user.role == Role.FOCAL_POINT and user.partner_id is not None:
+            # A focal point sees what was transmitted to their own partner, never drafts.
+            return self.filter(partner_id=user.partner_id).exclude(status=Status.DRAFT)
+        # Facilitators and administrators work with aggregates only.
+        return self.none()
+
+    def open(self) -> "CooperationRequestQuerySet":
+        return self.filter(status__in=CLOCK_RUNNING_STATUSES)
+
+    def overdue(self, on: datetime.date) -> "CooperationRequestQuerySet":
+        """Past the due date at the end of `on`, clock not paused, not answered nor closed."""
+        return self.open().filter(due_on__lt=on, clock_paused_since__isnull=True)
+
+    def with_related(self) -> "CooperationRequestQuerySet":
+        return self.select_related("partner", "situation", "case")

@@ -1,0 +1,132 @@
+"""factory_boy factories shared by every test module."""
+
+import datetime
+
+import factory
+from django.contrib.auth.models import Permission
+
+from agreements_app.choices import AgreementType
+from agreements_app.models import VoluntaryAgreement
+from cooperation_portal.accounts.choices import Role
+from cooperation_portal.accounts.models import User
+from cooperation_portal.partners.choices import PartnerKind, RegionalGroup
+from cooperation_portal.partners.models import Partner
+from cooperation_portal.situations.models import Case, Situation
+from requests_app.choices import Confidentiality, Organ, RequestType, Status
+from requests_app.models import CooperationRequest
+from warrants_app.models import ArrestWarrant
+
+STATE_CODES = iter(["NLD", "BEL", "FRA", "DEU", "KEN", "UGA", "COL", "ARG", "JPN", "SEN", "MLI", "SRB", "AUT", "DNK"] * 50)
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partner
+        django_get_or_create = ("code",)
+
+    kind = PartnerKind.STATE
+    code = factory.LazyFunction(lambda: next(STATE_CODES))
+    name = factory.LazyAttribute(lambda o: f"State {o.code}")
+    regional_group = RegionalGroup.WEOG
+    ratification_date = datetime.date(2001, 1, 1)
+    entry_into_force_date = datetime.date(2002, 7, 1)
+
+
+class OrganizationFactory(PartnerFactory):
+    kind = PartnerKind.ORGANIZATION
+    code = factory.Sequence(lambda n: f"ORG{n}")
+    regional_group = ""
+    ratification_date = None
+    entry_into_force_date = None
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    role = Role.REGISTRY
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
+
+    @factory.post_generation
+    def sealed_clearance(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.user_permissions.add(Permission.objects.get(codename="sealed_clearance"))
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):  # type: ignore[no-untyped-def]
+        if create:
+            instance.save()
+
+
+class RegistryFactory(UserFactory):
+    role = Role.REGISTRY
+    is_staff = True
+
+
+class FocalPointFactory(UserFactory):
+    role = Role.FOCAL_POINT
+    partner = factory.SubFactory(PartnerFactory)
+
+
+class FacilitatorFactory(UserFactory):
+    role = Role.FACILITATOR
+
+
+class SituationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Situation
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"ICC-TEST/{n:02d}")
+    name = factory.Sequence(lambda n: f"Situation {n}")
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Case
+
+    situation = factory.SubFactory(SituationFactory)
+    number = factory.LazyAttributeSequence(lambda o, n: f"{o.situation.code}-{n:02d}/26")
+    name = factory.Sequence(lambda n: f"The Prosecutor v. Fictional Person {n}")
+
+
+class CooperationRequestFactory(factory.django.DjangoModelFactory):
+    """A request already transmitted; pass status=Status.DRAFT, transmitted_on=None, due_on=None for a draft."""
+
+    class Meta:
+        model = CooperationRequest
+
+    reference = factory.Sequence(lambda n: f"TEST-{n:06d}")
+    organ = Organ.REGISTRY
+    request_type = RequestType.EVIDENCE
+    partner = factory.SubFactory(PartnerFactory)
+    subject = factory.Sequence(lambda n: f"Production of records, batch {n}")
+    confidentiality = Confidentiality.CONFIDENTIAL
+    status = Status.TRANSMITTED
+    transmitted_on = datetime.date(2026, 1, 5)
+    due_on = datetime.date(2026, 3, 6)
+
+
+class VoluntaryAgreementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VoluntaryAgreement
+
+    partner = factory.SubFactory(PartnerFactory)
+    agreement_type = AgreementType.ENFORCEMENT
+    signed_on = datetime.date(2010, 5, 1)
+    in_force_on = datetime.date(2010, 6, 1)
+
+
+class ArrestWarrantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ArrestWarrant
+
+    person_name = factory.Sequence(lambda n: f"Fictional Person {n}")
+    situation = factory.SubFactory(SituationFactory)
+    chamber = "Pre-Trial Chamber I"
+    issued_on = datetime.date(2020, 3, 1)
+    charges = "Fictional charges for tests."
