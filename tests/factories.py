@@ -108,7 +108,7 @@ class CooperationRequestFactory(factory.django.DjangoModelFactory):
     confidentiality = Confidentiality.CONFIDENTIAL
     status = Status.TRANSMITTED
     transmitted_on = datetime.date(2026, 1, 5)
-    due_on = datetime.date(2026, 3, 6)
+    due_on = factory.LazyAttribute(lambda o: o.transmitted_on and o.transmitted_on + datetime.timedelta(days=60))
 
 
 class VoluntaryAgreementFactory(factory.django.DjangoModelFactory):
