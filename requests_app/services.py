@@ -75,8 +75,10 @@ def _check_version(locked: CooperationRequest, expected_version: int | None) -> 
         raise StaleVersionError(current_version=locked.version)
 
 
-def _save(locked: CooperationRequest, fields: list[str]) -> None:
+def _save(locked: CooperationRequest, fields: list[str], *, actor: User | None) -> None:
     """Validate and save a row read by `_lock`; the lock makes the version increment race-free."""
+    # simple-history takes the user from the web request; a task or a command has none, so name it here.
+    locked._history_user = actor  # type: ignore[attr-defined]
     locked.full_clean()
     locked.version += 1
     locked.save(update_fields=[*fields, "version", "updated_at"])
@@ -112,6 +114,7 @@ def request_create(
         urgent=urgent,
         created_by=actor,
     )
+    coop_request._history_user = actor  # type: ignore[attr-defined]
     coop_request.full_clean()
     coop_request.save()
     RequestEvent.objects.create(coop_request=coop_request, kind=EventKind.CREATED, actor=actor)
@@ -136,7 +139,7 @@ def request_update(
     old_confidentiality = locked.confidentiality
     for field, value in data.items():
         setattr(locked, field, value)
-    _save(locked, sorted(data))
+    _save(locked, sorted(data), actor=actor)
     if locked.confidentiality != old_confidentiality:
         RequestEvent.objects.create(
             coop_request=locked, kind=EventKind.RECLASSIFIED, actor=actor,
@@ -199,7 +202,7 @@ def request_transition(
         # An answered or closed request has no clock left to pause; the open pause ends with it.
         _end_pause(locked, on=on)
         fields.append("clock_paused_since")
-    _save(locked, fields)
+    _save(locked, fields, actor=actor)
     RequestEvent.objects.create(
         coop_request=locked, kind=EventKind.TRANSITION, from_status=from_status, to_status=to_status,
         actor=actor, note=note,
@@ -255,7 +258,7 @@ def request_pause_clock(
     pause.full_clean()
     pause.save()
     locked.clock_paused_since = on
-    _save(locked, ["clock_paused_since"])
+    _save(locked, ["clock_paused_since"], actor=actor)
     RequestEvent.objects.create(
         coop_request=locked, kind=EventKind.CLOCK_PAUSED, actor=actor,
         note="\n".join(str(part) for part in (PauseReason(reason).label, ground, note) if part),
@@ -282,7 +285,7 @@ def request_resume_clock(
     if on > court_today():
         raise ValidationError({"on": _("A change cannot be dated in the future.")})
     pause = _end_pause(locked, on=on)
-    _save(locked, ["clock_paused_since", "due_on"])
+    _save(locked, ["clock_paused_since", "due_on"], actor=actor)
     RequestEvent.objects.create(
         coop_request=locked, kind=EventKind.CLOCK_RESUMED, actor=actor,
         note=note or _("Due date now %(date)s.") % {"date": locked.due_on.isoformat() if locked.due_on else "-"},

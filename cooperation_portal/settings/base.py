@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "requests_app",
     "agreements_app",
     "warrants_app",
+    "cooperation_portal.demo",
 ]
 
 MIDDLEWARE = [

@@ -231,3 +231,16 @@ def test_future_dated_change_is_refused(registry_user, state_a):
         services.request_transition(
             coop_request=coop_request, actor=registry_user, to_status=Status.TRANSMITTED, on=_days_ago(-1)
         )
+
+
+def test_history_keeps_who_changed_what_and_when(registry_user, focal_point_a, state_a):
+    """Every saved change leaves a history row naming the user, even outside a web request."""
+    coop_request = _draft(registry_user, state_a)
+    services.request_transition(coop_request=coop_request, actor=registry_user, to_status=Status.TRANSMITTED)
+    services.request_transition(coop_request=coop_request, actor=focal_point_a, to_status=Status.ACKNOWLEDGED)
+    rows = list(coop_request.history.order_by("history_date").values_list("status", "history_user", "version"))
+    assert rows == [
+        (Status.DRAFT, registry_user.pk, 1),
+        (Status.TRANSMITTED, registry_user.pk, 2),
+        (Status.ACKNOWLEDGED, focal_point_a.pk, 3),
+    ]
