@@ -18,9 +18,11 @@ class VoluntaryAgreementQuerySet(models.QuerySet["VoluntaryAgreement"]):
     def visible_to(self, user: "User") -> "VoluntaryAgreementQuerySet":
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.role in (Role.REGISTRY, Role.FACILITATOR):
-            # Framework agreements and the States that concluded them are public in the Court's reports.
+        if user.role == Role.REGISTRY:
             return self.all()
+        if user.role == Role.FACILITATOR:
+            # The Court's reports name the States of public framework agreements; the others stay confidential.
+            return self.filter(is_public=True)
         if user.role == Role.FOCAL_POINT and user.partner_id is not None:
             return self.filter(partner_id=user.partner_id)
         return self.none()

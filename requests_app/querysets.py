@@ -2,6 +2,7 @@ import datetime
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.db.models import Q
 
 from cooperation_portal.accounts.choices import Role
 
@@ -11,6 +12,11 @@ if TYPE_CHECKING:
     from cooperation_portal.accounts.models import User
 
     from .models import CooperationRequest
+
+
+def overdue_q(on: datetime.date) -> Q:
+    """Past the due date at the end of `on`, clock not paused, not answered nor closed."""
+    return Q(status__in=CLOCK_RUNNING_STATUSES, due_on__lt=on, clock_paused_since__isnull=True)
 
 
 class CooperationRequestQuerySet(models.QuerySet["CooperationRequest"]):
@@ -33,8 +39,7 @@ class CooperationRequestQuerySet(models.QuerySet["CooperationRequest"]):
         return self.filter(status__in=CLOCK_RUNNING_STATUSES)
 
     def overdue(self, on: datetime.date) -> "CooperationRequestQuerySet":
-        """Past the due date at the end of `on`, clock not paused, not answered nor closed."""
-        return self.open().filter(due_on__lt=on, clock_paused_since__isnull=True)
+        return self.filter(overdue_q(on))
 
     def with_related(self) -> "CooperationRequestQuerySet":
         return self.select_related("partner", "situation", "case")

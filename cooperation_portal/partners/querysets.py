@@ -4,12 +4,24 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.db.models import Q
 
+from cooperation_portal.accounts.choices import Role
+
 if TYPE_CHECKING:
+    from cooperation_portal.accounts.models import User
+
     from .models import Partner
 
 
 class PartnerQuerySet(models.QuerySet["Partner"]):
     """Reads only. Treaty status is computed from stored dates, for any date, never from a frozen flag."""
+
+    def visible_to(self, user: "User") -> "PartnerQuerySet":
+        """Treaty data is public, but a focal point's portal shows only their own partner."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.role == Role.FOCAL_POINT:
+            return self.filter(pk=user.partner_id)
+        return self.all()
 
     def states(self) -> "PartnerQuerySet":
         return self.filter(kind="state")

@@ -22,7 +22,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "django_countries",
     "django_htmx",
@@ -33,6 +36,7 @@ INSTALLED_APPS = [
     "agreements_app",
     "warrants_app",
     "cooperation_portal.demo",
+    "cooperation_portal.reports",
 ]
 
 MIDDLEWARE = [
@@ -116,14 +120,35 @@ DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="cooperation-p
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "cooperation_portal.api.pagination.PortalPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "cooperation_portal.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": env.str("PORTAL_API_THROTTLE_USER", default="3000/minute")},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Cooperation Portal API",
+    "DESCRIPTION": "Cooperation requests, voluntary agreements and arrest warrants of the International Criminal "
+    "Court, scoped to the caller's role. Changes carry If-Match with the ETag read.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PartnerKindEnum": "cooperation_portal.partners.choices.PartnerKind",
+        "EventKindEnum": "requests_app.choices.EventKind",
+        "RequestStatusEnum": "requests_app.choices.Status",
+    },
 }
 
 
@@ -161,3 +186,42 @@ LOGGING = {
 # Days a transmitted request has to be answered, per type group; urgent requests get URGENT_RESPONSE_DAYS.
 PORTAL_DEFAULT_RESPONSE_DAYS = env.int("PORTAL_DEFAULT_RESPONSE_DAYS", default=60)
 PORTAL_URGENT_RESPONSE_DAYS = env.int("PORTAL_URGENT_RESPONSE_DAYS", default=15)
+
+# --- Overdue engine (requests_app/overdue.py, requests_app/tasks.py, cooperation_portal/notifications) ---
+INSTALLED_APPS = [*INSTALLED_APPS, "cooperation_portal.notifications"]
+
+# The escalation ladder, in days past the due date (negative: before it). "default" applies to every request
+# type; "urgent" to urgent requests; "by_type" overrides single steps for one type, with its own "urgent" part.
+# Each level must come later than the one below it. A request that crossed several thresholds between two sweeps
+# goes straight to the highest one reached.
+PORTAL_ESCALATION_LADDER: dict[str, object] = {
+    "default": {
+        "reminder_sent": -7,
+        "overdue_notice": 1,
+        "second_notice": 30,
+        "referral_art97": 60,
+        "non_compliance_candidate": 90,
+    },
+    "urgent": {
+        "reminder_sent": -3,
+        "overdue_notice": 1,
+        "second_notice": 15,
+        "referral_art97": 30,
+        "non_compliance_candidate": 45,
+    },
+    "by_type": {
+        # A visa is answered within days, not months.
+        "visa": {"default": {"reminder_sent": -3, "second_notice": 7, "referral_art97": 14,
+                             "non_compliance_candidate": 30}},
+    },
+}
+
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    # Deadlines are whole days in the Court's time zone (CELERY_TIMEZONE): one sweep each morning suffices;
+    # `manage.py flag_overdue` runs it on demand.
+    "sweep-overdue-requests": {"task": "requests_app.tasks.sweep_overdue", "schedule": crontab(hour=6, minute=0)},
+    "send-notifications": {"task": "requests_app.tasks.send_notifications", "schedule": 60.0},
+}

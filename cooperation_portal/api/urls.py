@@ -1,0 +1,24 @@
+"""The REST API, version 1, and its OpenAPI schema and documentation (assets served locally, no CDN)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from agreements_app.api.views import VoluntaryAgreementViewSet
+from cooperation_portal.partners.api import PartnerViewSet
+from requests_app.api.views import CooperationRequestViewSet
+from warrants_app.api.views import ArrestWarrantViewSet, ContactReportViewSet
+
+router = DefaultRouter()
+router.register("partners", PartnerViewSet, basename="partner")
+router.register("requests", CooperationRequestViewSet, basename="request")
+router.register("agreements", VoluntaryAgreementViewSet, basename="agreement")
+router.register("warrants", ArrestWarrantViewSet, basename="warrant")
+router.register("contact-reports", ContactReportViewSet, basename="contact-report")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]

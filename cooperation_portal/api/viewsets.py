@@ -1,0 +1,42 @@
+"""The base every API viewset stands on: reads go through the model's one scoping method."""
+
+from typing import Any
+
+from django.db import models
+from rest_framework import permissions, viewsets
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from cooperation_portal.accounts.choices import Role
+
+
+class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """Reads through `visible_to(user)`, so an object out of the user's scope is a 404, like a missing one.
+
+    A viewset whose queryset has no `visible_to` fails at once instead of leaking: scoping is not optional.
+    """
+
+    def get_queryset(self) -> models.QuerySet[Any]:
+        queryset = super().get_queryset()
+        if not hasattr(queryset, "visible_to"):
+            raise TypeError(f"{type(self).__name__}.queryset must offer visible_to(user)")
+        return queryset.visible_to(self.request.user)
+
+
+class ActionRoles(permissions.BasePermission):
+    """Which roles may call each action, from the viewset's `action_roles`; reads default to any signed-in role."""
+
+    message = "Your role may not do this."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated and user.is_active):
+            return False
+        action = getattr(view, "action", None) or ""
+        roles: dict[str, frozenset[str]] = getattr(view, "action_roles", {})
+        allowed = roles.get(action, roles.get("*", frozenset(Role)))
+        return getattr(user, "role", None) in allowed
+
+
+REGISTRY_ONLY = frozenset({Role.REGISTRY})
+REGISTRY_AND_FOCAL_POINTS = frozenset({Role.REGISTRY, Role.FOCAL_POINT})

@@ -1,0 +1,111 @@
+"""Input serializers check shape only; output serializers say what a reader sees. Rules live in the services."""
+
+from rest_framework import serializers
+
+from cooperation_portal.partners.models import Partner
+from cooperation_portal.situations.models import Case, Situation
+
+from ..choices import OUTCOME_STATUSES, Confidentiality, ConsultationGround, Organ, PauseReason, RequestType, Status
+from ..models import Attachment, ClockPause, CooperationRequest, RequestEvent
+
+
+class PartnerRefSerializer(serializers.ModelSerializer[Partner]):
+    class Meta:
+        model = Partner
+        fields = ["code", "name", "kind", "regional_group"]
+
+
+class RequestEventSerializer(serializers.ModelSerializer[RequestEvent]):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = RequestEvent
+        fields = ["id", "kind", "from_status", "to_status", "actor", "occurred_at", "note"]
+
+
+class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
+    class Meta:
+        model = Attachment
+        fields = ["id", "event", "original_name", "content_type", "size", "sha256", "uploaded_at"]
+
+
+class ClockPauseSerializer(serializers.ModelSerializer[ClockPause]):
+    class Meta:
+        model = ClockPause
+        fields = ["id", "reason", "ground", "started_on", "ended_on"]
+
+
+class CooperationRequestSerializer(serializers.ModelSerializer[CooperationRequest]):
+    partner = PartnerRefSerializer(read_only=True)
+    situation = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    case = serializers.SlugRelatedField(slug_field="number", read_only=True)
+
+    class Meta:
+        model = CooperationRequest
+        fields = [
+            "id", "reference", "organ", "request_type", "partner", "situation", "case", "subject", "description",
+            "confidentiality", "urgent", "status", "transmitted_on", "due_on", "acknowledged_on", "outcome_on",
+            "closed_on", "clock_paused_since", "version", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class CooperationRequestDetailSerializer(CooperationRequestSerializer):
+    events = RequestEventSerializer(many=True, read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    clock_pauses = ClockPauseSerializer(many=True, read_only=True)
+
+    class Meta(CooperationRequestSerializer.Meta):
+        fields = [*CooperationRequestSerializer.Meta.fields, "events", "attachments", "clock_pauses"]
+        read_only_fields = fields
+
+
+class CooperationRequestInputSerializer(serializers.Serializer[CooperationRequest]):
+    partner = serializers.SlugRelatedField(slug_field="code", queryset=Partner.objects.all())
+    organ = serializers.ChoiceField(choices=Organ.choices)
+    request_type = serializers.ChoiceField(choices=RequestType.choices)
+    subject = serializers.CharField(max_length=300)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    confidentiality = serializers.ChoiceField(choices=Confidentiality.choices, default=Confidentiality.CONFIDENTIAL)
+    urgent = serializers.BooleanField(default=False)
+    situation = serializers.SlugRelatedField(
+        slug_field="code", queryset=Situation.objects.all(), required=False, allow_null=True, default=None
+    )
+    case = serializers.SlugRelatedField(
+        slug_field="number", queryset=Case.objects.all(), required=False, allow_null=True, default=None
+    )
+
+
+class CooperationRequestUpdateSerializer(CooperationRequestInputSerializer):
+    """Partial updates: only the fields sent are changed; the service says which may change after transmission."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs["partial"] = True
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for field in self.fields.values():
+            field.required = False
+            # A partial update must not invent values for fields the client did not send.
+            field.default = serializers.empty
+
+
+class TransitionSerializer(serializers.Serializer[CooperationRequest]):
+    on = serializers.DateField(required=False, help_text="Date of the change (default: today in the Court's calendar).")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+
+
+class TransmitSerializer(TransitionSerializer):
+    due_on = serializers.DateField(required=False, help_text="Default: the type's response period from transmission.")
+
+
+class OutcomeSerializer(TransitionSerializer):
+    outcome = serializers.ChoiceField(choices=[(s.value, s.label) for s in Status if s in OUTCOME_STATUSES])
+
+    def validate(self, attrs: dict[str, object]) -> dict[str, object]:
+        if attrs["outcome"] != Status.EXECUTED and not str(attrs.get("note", "")).strip():
+            raise serializers.ValidationError({"note": "Give the reasons when a request is not fully executed."})
+        return attrs
+
+
+class PauseSerializer(TransitionSerializer):
+    reason = serializers.ChoiceField(choices=PauseReason.choices)
+    ground = serializers.ChoiceField(choices=ConsultationGround.choices, required=False, allow_blank=True, default="")

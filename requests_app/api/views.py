@@ -1,0 +1,163 @@
+"""Cooperation requests over HTTP. Reads go through the scoped queryset; every write calls a service."""
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+
+from cooperation_portal.api.etags import etag_for, expected_version
+from cooperation_portal.api.viewsets import REGISTRY_AND_FOCAL_POINTS, REGISTRY_ONLY, ActionRoles, ScopedViewSet
+
+from .. import services
+from ..choices import Status
+from ..filtersets import CooperationRequestFilterSet
+from ..models import CooperationRequest, RequestEvent
+from . import serializers as s
+
+IF_MATCH = OpenApiParameter(
+    "If-Match", str, OpenApiParameter.HEADER, required=True,
+    description="The ETag of the version you read; a stale one gets 412, a missing one 428.",
+)
+
+
+class CooperationRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Cooperation requests visible to the caller: all for registry staff, their own partner's for a focal point."""
+
+    queryset = CooperationRequest.objects.with_related()
+    serializer_class = s.CooperationRequestSerializer
+    filterset_class = CooperationRequestFilterSet
+    permission_classes = [ActionRoles]
+    ordering_fields = ["transmitted_on", "due_on", "reference", "status", "updated_at"]
+    ordering = ["-transmitted_on", "-id"]
+    action_roles = {
+        "list": REGISTRY_AND_FOCAL_POINTS,
+        "retrieve": REGISTRY_AND_FOCAL_POINTS,
+        "create": REGISTRY_ONLY,
+        "partial_update": REGISTRY_ONLY,
+        "transmit": REGISTRY_ONLY,
+        "acknowledge": REGISTRY_AND_FOCAL_POINTS,
+        "start_execution": REGISTRY_AND_FOCAL_POINTS,
+        "report_outcome": REGISTRY_AND_FOCAL_POINTS,
+        "close": REGISTRY_ONLY,
+        "withdraw": REGISTRY_ONLY,
+        "pause_clock": REGISTRY_AND_FOCAL_POINTS,
+        "resume_clock": REGISTRY_ONLY,
+    }
+
+    def get_queryset(self) -> QuerySet[CooperationRequest]:
+        queryset = super().get_queryset()
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related(
+                Prefetch("events", queryset=RequestEvent.objects.select_related("actor")),
+                "attachments",
+                "clock_pauses",
+            )
+        return queryset
+
+    def get_serializer_class(self) -> type[BaseSerializer[Any]]:
+        if self.action == "retrieve":
+            return s.CooperationRequestDetailSerializer
+        return super().get_serializer_class()
+
+    def _answer(self, coop_request: CooperationRequest, code: int = status.HTTP_200_OK) -> Response:
+        coop_request = self.get_queryset().get(pk=coop_request.pk)
+        data = s.CooperationRequestSerializer(coop_request, context=self.get_serializer_context()).data
+        return Response(data, status=code, headers={"ETag": etag_for(coop_request)})
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = etag_for(self.get_object())
+        return response
+
+    @extend_schema(request=s.CooperationRequestInputSerializer, responses={201: s.CooperationRequestSerializer})
+    def create(self, request: Request) -> Response:
+        """Log a new request as a draft."""
+        data = _valid(s.CooperationRequestInputSerializer, request)
+        coop_request = services.request_create(actor=request.user, **data)
+        return self._answer(coop_request, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[IF_MATCH], request=s.CooperationRequestUpdateSerializer,
+        responses={200: s.CooperationRequestSerializer},
+    )
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        coop_request = self.get_object()
+        version = expected_version(request, coop_request)
+        data = _valid(s.CooperationRequestUpdateSerializer, request)
+        coop_request = services.request_update(
+            coop_request=coop_request, actor=request.user, expected_version=version, data=data
+        )
+        return self._answer(coop_request)
+
+    def _transition(self, request: Request, to_status: str, serializer_class: type[s.TransitionSerializer]) -> Response:
+        coop_request = self.get_object()
+        version = expected_version(request, coop_request)
+        data = _valid(serializer_class, request)
+        data.pop("outcome", None)
+        coop_request = services.request_transition(
+            coop_request=coop_request, actor=request.user, to_status=to_status, expected_version=version, **data
+        )
+        return self._answer(coop_request)
+
+    @extend_schema(parameters=[IF_MATCH], request=s.TransmitSerializer, responses={200: s.CooperationRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def transmit(self, request: Request, pk: str | None = None) -> Response:
+        """Transmit a draft to its partner; the due date follows the type's default unless given."""
+        return self._transition(request, Status.TRANSMITTED, s.TransmitSerializer)
+
+    @extend_schema(parameters=[IF_MATCH], request=s.TransitionSerializer, responses={200: s.CooperationRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, Status.ACKNOWLEDGED, s.TransitionSerializer)
+
+    @extend_schema(parameters=[IF_MATCH], request=s.TransitionSerializer, responses={200: s.CooperationRequestSerializer})
+    @action(detail=True, methods=["post"], url_path="start-execution")
+    def start_execution(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, Status.IN_EXECUTION, s.TransitionSerializer)
+
+    @extend_schema(parameters=[IF_MATCH], request=s.OutcomeSerializer, responses={200: s.CooperationRequestSerializer})
+    @action(detail=True, methods=["post"], url_path="report-outcome")
+    def report_outcome(self, request: Request, pk: str | None = None) -> Response:
+        """Report the outcome: executed, partially executed or not executed (with reasons)."""
+        outcome = _valid(s.OutcomeSerializer, request)["outcome"]
+        return self._transition(request, outcome, s.OutcomeSerializer)
+
+    @extend_schema(parameters=[IF_MATCH], request=s.TransitionSerializer, responses={200: s.CooperationRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, Status.CLOSED, s.TransitionSerializer)
+
+    @extend_schema(parameters=[IF_MATCH], request=s.TransitionSerializer, responses={200: s.CooperationRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        return self._transition(request, Status.WITHDRAWN, s.TransitionSerializer)
+
+    @extend_schema(parameters=[IF_MATCH], request=s.PauseSerializer, responses={200: s.CooperationRequestSerializer})
+    @action(detail=True, methods=["post"], url_path="pause-clock")
+    def pause_clock(self, request: Request, pk: str | None = None) -> Response:
+        """Pause the deadline clock for consultations (art. 97, with the ground) or postponement (arts. 94, 95)."""
+        coop_request = self.get_object()
+        version = expected_version(request, coop_request)
+        data = _valid(s.PauseSerializer, request)
+        services.request_pause_clock(coop_request=coop_request, actor=request.user, expected_version=version, **data)
+        return self._answer(coop_request)
+
+    @extend_schema(parameters=[IF_MATCH], request=s.TransitionSerializer, responses={200: s.CooperationRequestSerializer})
+    @action(detail=True, methods=["post"], url_path="resume-clock")
+    def resume_clock(self, request: Request, pk: str | None = None) -> Response:
+        coop_request = self.get_object()
+        version = expected_version(request, coop_request)
+        data = _valid(s.TransitionSerializer, request)
+        services.request_resume_clock(coop_request=coop_request, actor=request.user, expected_version=version, **data)
+        return self._answer(coop_request)
+
+
+def _valid(serializer_class: type[BaseSerializer[Any]], request: Request) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

@@ -1,0 +1,55 @@
+"""The one FilterSet of cooperation requests, used by the browser list and the API alike."""
+
+from typing import Any
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from cooperation_portal.dates import court_today
+from cooperation_portal.filters import CodeMultipleChoiceFilter
+from cooperation_portal.partners.choices import RegionalGroup
+from cooperation_portal.partners.models import Partner
+
+from .choices import Confidentiality, Organ, RequestType, Status
+from .models import CooperationRequest, RequestEvent
+from .querysets import CooperationRequestQuerySet, overdue_q
+
+
+class CooperationRequestFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_search",
+                                  help_text=_("Reference, subject or the text of its messages."))
+    partner = CodeMultipleChoiceFilter(
+        label=_("Partner"), field_name="partner__code", to_field_name="code", queryset=Partner.objects.all()
+    )
+    regional_group = django_filters.MultipleChoiceFilter(
+        label=_("Regional group"), field_name="partner__regional_group", choices=RegionalGroup.choices
+    )
+    request_type = django_filters.MultipleChoiceFilter(label=_("Type / legal basis"), choices=RequestType.choices)
+    organ = django_filters.MultipleChoiceFilter(label=_("Organ"), choices=Organ.choices)
+    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=Status.choices)
+    confidentiality = django_filters.MultipleChoiceFilter(label=_("Confidentiality"), choices=Confidentiality.choices)
+    urgent = django_filters.BooleanFilter(label=_("Urgent"))
+    overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue")
+    transmitted = django_filters.DateFromToRangeFilter(label=_("Transmitted between"), field_name="transmitted_on")
+    due = django_filters.DateFromToRangeFilter(label=_("Due between"), field_name="due_on")
+
+    class Meta:
+        model = CooperationRequest
+        fields = ["q", "partner", "regional_group", "request_type", "organ", "status", "confidentiality", "urgent",
+                  "overdue", "transmitted", "due"]
+
+    def filter_search(self, queryset: CooperationRequestQuerySet, name: str, value: str) -> Any:
+        value = value.strip()
+        if not value:
+            return queryset
+        in_messages = RequestEvent.objects.filter(coop_request=OuterRef("pk"), note__icontains=value)
+        return queryset.filter(
+            Q(reference__icontains=value) | Q(subject__icontains=value) | Exists(in_messages)
+        )
+
+    def filter_overdue(self, queryset: CooperationRequestQuerySet, name: str, value: bool | None) -> Any:
+        if value is None:
+            return queryset
+        condition = overdue_q(court_today())
+        return queryset.filter(condition) if value else queryset.exclude(condition)
