@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -115,12 +116,12 @@ class CooperationRequest(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        errors: dict[str, str] = {}
+        errors: dict[str, str | Promise] = {}
         if self.transmitted_on and self.due_on and self.due_on < self.transmitted_on:
             errors["due_on"] = _("The due date (%(due)s) cannot be before the transmission date (%(sent)s).") % {
                 "due": self.due_on.isoformat(), "sent": self.transmitted_on.isoformat(),
             }
-        if self.case_id and self.situation_id and self.case.situation_id != self.situation_id:
+        if self.case_id and self.situation_id and self.case.situation_id != self.situation_id:  # type: ignore[union-attr]
             errors["case"] = _("This case belongs to another situation.")
         if self.request_type == RequestType.ASSISTANCE_TO_STATE and self.partner_id and self.partner.kind != "state":
             errors["request_type"] = _("Assistance under art. 93(10) is given to a State.")

@@ -52,7 +52,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
 
     @factory.post_generation
-    def sealed_clearance(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
+    def sealed_clearance(self: User, create: bool, extracted: bool | None, **kwargs: object) -> None:
         if create and extracted:
             self.user_permissions.add(Permission.objects.get(codename="sealed_clearance"))
 

@@ -80,7 +80,7 @@ class ArrestWarrant(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        if self.case_id and self.situation_id and self.case.situation_id != self.situation_id:
+        if self.case_id and self.situation_id and self.case.situation_id != self.situation_id:  # type: ignore[union-attr]
             raise ValidationError({"case": _("This case belongs to another situation.")})
 
     def status_on(self, on: datetime.date | None = None) -> str:
