@@ -32,7 +32,14 @@ class Partner(models.Model):
         _("regional group"), max_length=20, choices=RegionalGroup.choices, blank=True
     )
     signature_date = models.DateField(_("signature"), null=True, blank=True)
-    ratification_date = models.DateField(_("ratification or accession"), null=True, blank=True)
+    ratification_date = models.DateField(
+        _("ratification, accession or succession"), null=True, blank=True,
+        help_text=_("Date the instrument (or the notification of succession) was deposited."),
+    )
+    by_succession = models.BooleanField(
+        _("party by succession"), default=False,
+        help_text=_("A successor State is bound from its independence, which can precede the deposit."),
+    )
     entry_into_force_date = models.DateField(_("entry into force"), null=True, blank=True)
     withdrawal_notified_date = models.DateField(_("withdrawal notified"), null=True, blank=True)
     withdrawal_effective_date = models.DateField(_("withdrawal effective"), null=True, blank=True)
@@ -69,6 +76,7 @@ class Partner(models.Model):
                 name="partner_entry_into_force_after_ratification",
                 condition=Q(entry_into_force_date__isnull=True)
                 | Q(ratification_date__isnull=True)
+                | Q(by_succession=True)
                 | Q(entry_into_force_date__gte=F("ratification_date")),
                 violation_error_message=_("Entry into force cannot precede ratification or accession."),
             ),

@@ -54,9 +54,8 @@ AGREEMENT_COLUMNS = (
 AGREEMENT_DATE_COLUMNS = ("negotiation_started_on", "signed_on", "in_force_on", "terminated_on")
 
 # States that became party by succession: the CSV's ratification column holds the date the notification of
-# succession was deposited, which is later than the entry into force (the date of independence). Partner has no
-# succession field and its constraint requires entry into force >= ratification or accession, so that date is
-# not stored in ratification_date; it stays in the source text.
+# succession was deposited, which is later than the entry into force (the date of independence); the file has no
+# column saying so, its source text does.
 STATES_BY_SUCCESSION = frozenset({"MNE"})
 
 
@@ -150,7 +149,8 @@ def _constraint_fields(instance: models.Model, message: str) -> list[str]:
     for constraint in instance._meta.constraints:
         if isinstance(constraint, CheckConstraint) and str(constraint.get_violation_error_message()) == message:
             walk(constraint.condition)
-    return sorted(set(names) - {"kind"}, key=names.index)
+    # kind and by_succession are set by the loader, not read from a column, so no line of the file is to blame.
+    return sorted(set(names) - {"kind", "by_succession"}, key=names.index)
 
 
 def _validation_messages(
@@ -218,15 +218,12 @@ def _load_states(path: Path, counts: RowCounts, errors: list[str], rejected: set
             continue
         seen[code] = row.line
         dates = {column: _parse_date(row, column, errors) for column in STATE_DATE_COLUMNS}
-        if code in STATES_BY_SUCCESSION:
-            ratification, entry_into_force = dates["ratification_date"], dates["entry_into_force_date"]
-            if ratification and entry_into_force and entry_into_force < ratification:
-                dates["ratification_date"] = None
         values: dict[str, Any] = {
             "kind": PartnerKind.STATE,
             "name": row.values["name"],
             "name_fr": _french_name(code),
             "regional_group": row.values["regional_group"],
+            "by_succession": code in STATES_BY_SUCCESSION,
             **dates,
             "source": row.values["source"],
         }

@@ -109,11 +109,12 @@ def test_states_get_their_french_name_and_regional_group(loaded):
     assert Partner.objects.get(code="DEU").name_fr == "Allemagne"
 
 
-def test_state_by_succession_keeps_entry_into_force_without_ratification(loaded):
-    """Montenegro (succession effective 3 June 2006) is a party from that date; the deposit date stays in the source."""
+def test_state_by_succession_is_party_from_independence_before_its_deposit(loaded):
+    """Montenegro (succession deposited 23 October 2006, effective 3 June 2006) is a party from independence."""
     montenegro = Partner.objects.get(code="MNE")
     assert montenegro.entry_into_force_date == datetime.date(2006, 6, 3)
-    assert montenegro.ratification_date is None
+    assert montenegro.ratification_date == datetime.date(2006, 10, 23)
+    assert montenegro.by_succession
     assert "succession" in montenegro.source
     assert montenegro.is_state_party_on(datetime.date(2006, 6, 3))
 
