@@ -27,6 +27,7 @@ class VoluntaryAgreement(models.Model):
     is_public = models.BooleanField(_("public"), default=True)
     source = models.TextField(_("sources"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords()
 
     objects = VoluntaryAgreementQuerySet.as_manager()
@@ -81,7 +82,8 @@ class Placement(models.Model):
     )
     reference = models.CharField(_("reference"), max_length=40, unique=True)
     person_label = models.CharField(
-        _("person"), max_length=100, help_text=_("A pseudonym; identities of relocated witnesses are never stored here.")
+        _("person"), max_length=100,
+        help_text=_("A pseudonym; identities of relocated witnesses are never stored here."),
     )
     requested_on = models.DateField(_("requested on"))
     decision = models.CharField(

@@ -13,6 +13,10 @@ from cooperation_portal.dates import court_today
 from cooperation_portal.partners.models import Partner
 from cooperation_portal.situations.models import Case, Situation
 
+# StaleVersionError is re-exported: callers of these services catch it from here.
+from cooperation_portal.versioning import StaleVersionError as StaleVersionError
+from cooperation_portal.versioning import lock_version, save_versioned
+
 from .choices import (
     CLOCK_RUNNING_STATUSES,
     OUTCOME_STATUSES,
@@ -25,18 +29,6 @@ from .choices import (
     default_response_days,
 )
 from .models import ClockPause, CooperationRequest, RequestEvent
-
-
-class StaleVersionError(Exception):
-    """The request changed since the caller read it; the caller's edit would overwrite someone else's."""
-
-    def __init__(self, *, current_version: int) -> None:
-        self.current_version = current_version
-        super().__init__(
-            _("This request was changed by someone else since you opened it (now version %(version)s). "
-              "Reload it and apply your change again.") % {"version": current_version}
-        )
-
 
 # Fields a draft's author may edit; status and dates move only through transitions.
 EDITABLE_FIELDS = frozenset(
@@ -63,25 +55,6 @@ def _require_role(actor: User | None, roles: frozenset[str] | set[str], action: 
         return  # the portal itself (a scheduled task) acts
     if not actor.is_active or actor.role not in roles:
         raise PermissionDenied(_("Your role may not %(action)s.") % {"action": action})
-
-
-def _lock(coop_request: CooperationRequest) -> CooperationRequest:
-    """Re-read the row under a lock so that concurrent changes queue up instead of overwriting each other."""
-    return CooperationRequest.objects.select_for_update().get(pk=coop_request.pk)
-
-
-def _check_version(locked: CooperationRequest, expected_version: int | None) -> None:
-    if expected_version is not None and locked.version != expected_version:
-        raise StaleVersionError(current_version=locked.version)
-
-
-def _save(locked: CooperationRequest, fields: list[str], *, actor: User | None) -> None:
-    """Validate and save a row read by `_lock`; the lock makes the version increment race-free."""
-    # simple-history takes the user from the web request; a task or a command has none, so name it here.
-    locked._history_user = actor  # type: ignore[attr-defined]
-    locked.full_clean()
-    locked.version += 1
-    locked.save(update_fields=[*fields, "version", "updated_at"])
 
 
 @transaction.atomic
@@ -127,8 +100,7 @@ def request_update(
 ) -> CooperationRequest:
     """Edit a request's particulars; refuses if someone else saved it since `expected_version` was read."""
     _require_role(actor, {Role.REGISTRY}, _("edit requests"))
-    locked = _lock(coop_request)
-    _check_version(locked, expected_version)
+    locked = lock_version(coop_request, expected_version)
     allowed = EDITABLE_FIELDS if locked.status == Status.DRAFT else EDITABLE_AFTER_TRANSMISSION
     unknown = set(data) - allowed
     if unknown:
@@ -139,7 +111,7 @@ def request_update(
     old_confidentiality = locked.confidentiality
     for field, value in data.items():
         setattr(locked, field, value)
-    _save(locked, sorted(data), actor=actor)
+    save_versioned(locked, sorted(data), actor=actor)
     if locked.confidentiality != old_confidentiality:
         RequestEvent.objects.create(
             coop_request=locked, kind=EventKind.RECLASSIFIED, actor=actor,
@@ -165,8 +137,7 @@ def request_transition(
     new status are set, and the change is recorded as a dated, attributed event.
     """
     on = on or court_today()
-    locked = _lock(coop_request)
-    _check_version(locked, expected_version)
+    locked = lock_version(coop_request, expected_version)
     if to_status not in TRANSITIONS.get(locked.status, frozenset()):
         raise ValidationError(
             _("A request that is %(from)s cannot become %(to)s.")
@@ -202,7 +173,7 @@ def request_transition(
         # An answered or closed request has no clock left to pause; the open pause ends with it.
         _end_pause(locked, on=on)
         fields.append("clock_paused_since")
-    _save(locked, fields, actor=actor)
+    save_versioned(locked, fields, actor=actor)
     RequestEvent.objects.create(
         coop_request=locked, kind=EventKind.TRANSITION, from_status=from_status, to_status=to_status,
         actor=actor, note=note,
@@ -238,8 +209,7 @@ def request_pause_clock(
 ) -> ClockPause:
     """Stop the deadline clock for consultations (art. 97, with its ground) or postponement (arts. 94, 95)."""
     on = on or court_today()
-    locked = _lock(coop_request)
-    _check_version(locked, expected_version)
+    locked = lock_version(coop_request, expected_version)
     _require_role(actor, {Role.REGISTRY, Role.FOCAL_POINT}, _("pause the deadline clock"))
     if actor.role == Role.FOCAL_POINT and actor.partner_id != locked.partner_id:
         raise PermissionDenied(_("This request was not transmitted to your partner."))
@@ -258,7 +228,7 @@ def request_pause_clock(
     pause.full_clean()
     pause.save()
     locked.clock_paused_since = on
-    _save(locked, ["clock_paused_since"], actor=actor)
+    save_versioned(locked, ["clock_paused_since"], actor=actor)
     RequestEvent.objects.create(
         coop_request=locked, kind=EventKind.CLOCK_PAUSED, actor=actor,
         note="\n".join(str(part) for part in (PauseReason(reason).label, ground, note) if part),
@@ -277,17 +247,189 @@ def request_resume_clock(
 ) -> ClockPause:
     """Restart the deadline clock; the due date moves back by the length of the pause, so it never shortens."""
     on = on or court_today()
-    locked = _lock(coop_request)
-    _check_version(locked, expected_version)
+    locked = lock_version(coop_request, expected_version)
     _require_role(actor, {Role.REGISTRY}, _("resume the deadline clock"))
     if locked.clock_paused_since is None:
         raise ValidationError(_("The deadline clock of this request is not paused."))
     if on > court_today():
         raise ValidationError({"on": _("A change cannot be dated in the future.")})
     pause = _end_pause(locked, on=on)
-    _save(locked, ["clock_paused_since", "due_on"], actor=actor)
+    save_versioned(locked, ["clock_paused_since", "due_on"], actor=actor)
     RequestEvent.objects.create(
         coop_request=locked, kind=EventKind.CLOCK_RESUMED, actor=actor,
         note=note or _("Due date now %(date)s.") % {"date": locked.due_on.isoformat() if locked.due_on else "-"},
     )
     return pause
+
+
+# --- The browser's lifecycle: messages with attachments, one request to several partners, notices by e-mail ---
+
+logger = logging.getLogger(__name__)
+
+MAX_FILES_PER_MESSAGE = 20
+
+
+@transaction.atomic
+def request_add_message(
+    *, coop_request: CooperationRequest, actor: User, body: str, files: Sequence[UploadedFile] = ()
+) -> RequestEvent:
+    """Record a dated message on a request, with documents attached; a focal point writes only on their partner's.
+
+    Every file is checked (size, type read from its content, active PDF content, zip bombs) before anything is
+    written, so a refused file leaves no event, no attachment row and no stored file behind.
+    """
+    _require_role(actor, {Role.REGISTRY, Role.FOCAL_POINT}, _("write messages on requests"))
+    if not CooperationRequest.objects.visible_to(actor).filter(pk=coop_request.pk).exists():
+        raise PermissionDenied(_("This request is not open to you."))
+    body = (body or "").strip()
+    if not body and not files:
+        raise ValidationError({"body": _("Write a message or attach a document.")})
+    if len(files) > MAX_FILES_PER_MESSAGE:
+        raise ValidationError({"files": _("Attach at most %(count)s documents to one message.")
+                               % {"count": MAX_FILES_PER_MESSAGE}})
+    checked: list[CheckedUpload] = []
+    problems: list[str] = []
+    for upload in files:
+        try:
+            checked.append(check_upload(upload))
+        except ValidationError as error:
+            problems.extend(error.messages)
+    if problems:
+        raise ValidationError({"files": problems})
+
+    event = RequestEvent(coop_request=coop_request, kind=EventKind.MESSAGE, actor=actor, note=body)
+    event.full_clean()
+    event.save()
+    stored: list[Attachment] = []
+    try:
+        for upload, info in zip(files, checked, strict=True):
+            attachment = Attachment(
+                coop_request=coop_request, event=event, original_name=info.original_name,
+                content_type=info.content_type, size=info.size, sha256=info.sha256, uploaded_by=actor,
+            )
+            upload.seek(0)
+            # The stored name is generated by Attachment.file's upload_to; only the checked type's extension is kept.
+            attachment.file.save(f"document{info.extension}", File(upload), save=False)
+            stored.append(attachment)
+            attachment.full_clean()
+            attachment.save()
+    except Exception:
+        for attachment in stored:
+            attachment.file.delete(save=False)
+        raise
+    if actor.role == Role.FOCAL_POINT:
+        _notify_registry(coop_request, actor=actor, what=_("a message"))
+    return event
+
+
+@transaction.atomic
+def request_create_for_partners(
+    *, actor: User, partners: Sequence[Partner], **fields: Any
+) -> list[CooperationRequest]:
+    """Log one request to several partners at once: one draft per partner, each tracked on its own.
+
+    All are written in one transaction (all or none), with sequential references, and share a batch id.
+    """
+    _require_role(actor, {Role.REGISTRY}, _("log requests"))
+    if "reference" in fields or "partner" in fields:
+        raise ValidationError(_("Each request of a batch gets its own partner and reference."))
+    unique = list(dict.fromkeys(partners))
+    if not unique:
+        raise ValidationError({"partners": _("Choose at least one partner.")})
+    created: list[CooperationRequest] = []
+    for partner in unique:
+        try:
+            created.append(request_create(actor=actor, partner=partner, **fields))
+        except ValidationError as error:
+            messages = [f"{partner}: {message}" for message in error.messages]
+            raise ValidationError({"partners": messages}) from error
+    batch = uuid.uuid4() if len(created) > 1 else None
+    if batch:
+        # One statement for the whole batch; the creation itself is already in each request's history.
+        CooperationRequest.objects.filter(pk__in=[c.pk for c in created]).update(batch=batch)
+        for coop_request in created:
+            coop_request.batch = batch
+    return created
+
+
+def request_transition_and_notify(**kwargs: Any) -> CooperationRequest:
+    """`request_transition`, then e-mail whoever must act next once the change is committed.
+
+    Transmission notifies the partner's focal points; a focal point's answer notifies the registry.
+    """
+    coop_request = request_transition(**kwargs)
+    actor: User | None = kwargs.get("actor")
+    if coop_request.status == Status.TRANSMITTED:
+        _notify_focal_points(coop_request)
+    elif actor is not None and actor.role == Role.FOCAL_POINT:
+        _notify_registry(coop_request, actor=actor, what=coop_request.get_status_display())
+    return coop_request
+
+
+def request_pause_clock_and_notify(**kwargs: Any) -> ClockPause:
+    """`request_pause_clock`, then e-mail the registry when a focal point asked for consultations or postponement."""
+    pause = request_pause_clock(**kwargs)
+    actor: User = kwargs["actor"]
+    if actor.role == Role.FOCAL_POINT:
+        _notify_registry(pause.coop_request, actor=actor, what=pause.get_reason_display())
+    return pause
+
+
+def _request_link(coop_request: CooperationRequest) -> str:
+    path = reverse("requests:detail", kwargs={"pk": coop_request.pk})
+    return f"{getattr(settings, 'PORTAL_BASE_URL', '').rstrip('/')}{path}"
+
+
+def _mail_on_commit(recipients: Iterable[str], subject: str, body: str) -> None:
+    """One message per recipient, sent only if the change commits; a mail failure never undoes the change."""
+    addresses = sorted({address for address in recipients if address})
+    if not addresses:
+        return
+
+    def send() -> None:
+        messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses]
+        try:
+            send_mass_mail(messages, fail_silently=False)
+        except Exception:  # noqa: BLE001 - the change is committed; a mail outage is logged, not raised
+            logger.exception("Could not e-mail %s about %s", addresses, subject)
+
+    transaction.on_commit(send)
+
+
+def _describe(coop_request: CooperationRequest) -> str:
+    # Confidential particulars stay in the portal: e-mail crosses systems the Court does not control.
+    if coop_request.confidentiality == Confidentiality.PUBLIC:
+        return f"{coop_request.reference}: {coop_request.subject}"
+    return coop_request.reference
+
+
+def _notify_focal_points(coop_request: CooperationRequest) -> None:
+    recipients = User.objects.filter(
+        role=Role.FOCAL_POINT, partner_id=coop_request.partner_id, is_active=True
+    ).exclude(email="").values_list("email", flat=True)
+    subject = _("New cooperation request %(reference)s") % {"reference": coop_request.reference}
+    body = _("A cooperation request was transmitted to %(partner)s: %(what)s\nResponse due on %(due)s.\n"
+             "Sign in to the portal to read and answer it: %(link)s") % {
+        "partner": coop_request.partner, "what": _describe(coop_request),
+        "due": coop_request.due_on.isoformat() if coop_request.due_on else "-", "link": _request_link(coop_request),
+    }
+    _mail_on_commit(recipients, subject, body)
+
+
+def _notify_registry(coop_request: CooperationRequest, *, actor: User, what: str) -> None:
+    """The registry staff following the request: its author and those who acted on it, if they may still see it."""
+    followers = set(RequestEvent.objects.filter(coop_request=coop_request).values_list("actor_id", flat=True))
+    if coop_request.created_by_id:
+        followers.add(coop_request.created_by_id)
+    staff = User.objects.filter(pk__in=followers, role=Role.REGISTRY, is_active=True).exclude(email="")
+    recipients = [user.email for user in staff if CooperationRequest.objects.visible_to(user).filter(
+        pk=coop_request.pk).exists()]
+    recipients += list(getattr(settings, "PORTAL_REGISTRY_NOTIFY_EMAILS", []))
+    subject = _("%(partner)s answered request %(reference)s") % {
+        "partner": coop_request.partner, "reference": coop_request.reference,
+    }
+    body = _("%(who)s (%(partner)s) recorded %(what)s on %(request)s.\nSee it in the portal: %(link)s") % {
+        "who": actor.get_full_name() or actor.get_username(), "partner": coop_request.partner, "what": what,
+        "request": _describe(coop_request), "link": _request_link(coop_request),
+    }
+    _mail_on_commit(recipients, subject, body)

@@ -43,6 +43,7 @@ class ArrestWarrant(models.Model):
         "partners.Partner", verbose_name=_("States where the person is believed to be"), blank=True,
         related_name="warrants_believed_in",
     )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords(m2m_fields=[believed_in])
 
     objects = ArrestWarrantQuerySet.as_manager()
@@ -129,7 +130,7 @@ class ContactReport(models.Model):
         ordering = ["-contact_on"]
 
     def __str__(self) -> str:
-        return f"{self.partner} – {self.warrant.person_name} ({self.contact_on})"
+        return f"{self.partner} - {self.warrant.person_name} ({self.contact_on})"
 
     def clean(self) -> None:
         super().clean()

@@ -2,9 +2,15 @@
 
 from typing import Protocol
 
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 
 from .exceptions import PreconditionFailed, PreconditionRequired
+
+IF_MATCH = OpenApiParameter(
+    "If-Match", str, OpenApiParameter.HEADER, required=True,
+    description="The ETag of the version you read; a stale one gets 412, a missing one 428.",
+)
 
 
 class Versioned(Protocol):

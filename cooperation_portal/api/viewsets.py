@@ -5,6 +5,7 @@ from typing import Any
 from django.db import models
 from rest_framework import permissions, viewsets
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cooperation_portal.accounts.choices import Role
@@ -21,6 +22,16 @@ class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
         if not hasattr(queryset, "visible_to"):
             raise TypeError(f"{type(self).__name__}.queryset must offer visible_to(user)")
         return queryset.visible_to(self.request.user)
+
+
+class VersionedRetrieveMixin:
+    """Retrieve that answers with the object's ETag, for the If-Match its changes must carry."""
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        from .writes import answer
+
+        obj = self.get_object()  # type: ignore[attr-defined]
+        return answer(self.get_serializer(obj).data, obj)  # type: ignore[attr-defined]
 
 
 class ActionRoles(permissions.BasePermission):

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from cooperation_portal.api.writes import PartialInputMixin
 from cooperation_portal.partners.models import Partner
 from cooperation_portal.situations.models import Case, Situation
 
@@ -76,16 +77,8 @@ class CooperationRequestInputSerializer(serializers.Serializer[CooperationReques
     )
 
 
-class CooperationRequestUpdateSerializer(CooperationRequestInputSerializer):
-    """Partial updates: only the fields sent are changed; the service says which may change after transmission."""
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        kwargs["partial"] = True
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        for field in self.fields.values():
-            field.required = False
-            # A partial update must not invent values for fields the client did not send.
-            field.default = serializers.empty
+class CooperationRequestUpdateSerializer(PartialInputMixin, CooperationRequestInputSerializer):
+    """Only the fields sent are changed; the service says which may change after transmission."""
 
 
 class TransitionSerializer(serializers.Serializer[CooperationRequest]):

@@ -3,15 +3,22 @@
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from cooperation_portal.api.etags import etag_for, expected_version
-from cooperation_portal.api.viewsets import REGISTRY_AND_FOCAL_POINTS, REGISTRY_ONLY, ActionRoles, ScopedViewSet
+from cooperation_portal.api.etags import IF_MATCH, expected_version
+from cooperation_portal.api.viewsets import (
+    REGISTRY_AND_FOCAL_POINTS,
+    REGISTRY_ONLY,
+    ActionRoles,
+    ScopedViewSet,
+    VersionedRetrieveMixin,
+)
+from cooperation_portal.api.writes import answer, validated
 
 from .. import services
 from ..choices import Status
@@ -19,13 +26,12 @@ from ..filtersets import CooperationRequestFilterSet
 from ..models import CooperationRequest, RequestEvent
 from . import serializers as s
 
-IF_MATCH = OpenApiParameter(
-    "If-Match", str, OpenApiParameter.HEADER, required=True,
-    description="The ETag of the version you read; a stale one gets 412, a missing one 428.",
+TRANSITION_SCHEMA = extend_schema(
+    parameters=[IF_MATCH], request=s.TransitionSerializer, responses={200: s.CooperationRequestSerializer}
 )
 
 
-class CooperationRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class CooperationRequestViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, ScopedViewSet):
     """Cooperation requests visible to the caller: all for registry staff, their own partner's for a focal point."""
 
     queryset = CooperationRequest.objects.with_related()
@@ -66,18 +72,12 @@ class CooperationRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
 
     def _answer(self, coop_request: CooperationRequest, code: int = status.HTTP_200_OK) -> Response:
         coop_request = self.get_queryset().get(pk=coop_request.pk)
-        data = s.CooperationRequestSerializer(coop_request, context=self.get_serializer_context()).data
-        return Response(data, status=code, headers={"ETag": etag_for(coop_request)})
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().retrieve(request, *args, **kwargs)
-        response["ETag"] = etag_for(self.get_object())
-        return response
+        return answer(s.CooperationRequestSerializer(coop_request).data, coop_request, code)
 
     @extend_schema(request=s.CooperationRequestInputSerializer, responses={201: s.CooperationRequestSerializer})
     def create(self, request: Request) -> Response:
         """Log a new request as a draft."""
-        data = _valid(s.CooperationRequestInputSerializer, request)
+        data = validated(s.CooperationRequestInputSerializer, request)
         coop_request = services.request_create(actor=request.user, **data)
         return self._answer(coop_request, status.HTTP_201_CREATED)
 
@@ -88,7 +88,7 @@ class CooperationRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         coop_request = self.get_object()
         version = expected_version(request, coop_request)
-        data = _valid(s.CooperationRequestUpdateSerializer, request)
+        data = validated(s.CooperationRequestUpdateSerializer, request)
         coop_request = services.request_update(
             coop_request=coop_request, actor=request.user, expected_version=version, data=data
         )
@@ -97,7 +97,7 @@ class CooperationRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     def _transition(self, request: Request, to_status: str, serializer_class: type[s.TransitionSerializer]) -> Response:
         coop_request = self.get_object()
         version = expected_version(request, coop_request)
-        data = _valid(serializer_class, request)
+        data = validated(serializer_class, request)
         data.pop("outcome", None)
         coop_request = services.request_transition(
             coop_request=coop_request, actor=request.user, to_status=to_status, expected_version=version, **data
@@ -110,12 +110,12 @@ class CooperationRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         """Transmit a draft to its partner; the due date follows the type's default unless given."""
         return self._transition(request, Status.TRANSMITTED, s.TransmitSerializer)
 
-    @extend_schema(parameters=[IF_MATCH], request=s.TransitionSerializer, responses={200: s.CooperationRequestSerializer})
+    @TRANSITION_SCHEMA
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
         return self._transition(request, Status.ACKNOWLEDGED, s.TransitionSerializer)
 
-    @extend_schema(parameters=[IF_MATCH], request=s.TransitionSerializer, responses={200: s.CooperationRequestSerializer})
+    @TRANSITION_SCHEMA
     @action(detail=True, methods=["post"], url_path="start-execution")
     def start_execution(self, request: Request, pk: str | None = None) -> Response:
         return self._transition(request, Status.IN_EXECUTION, s.TransitionSerializer)
@@ -124,15 +124,15 @@ class CooperationRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     @action(detail=True, methods=["post"], url_path="report-outcome")
     def report_outcome(self, request: Request, pk: str | None = None) -> Response:
         """Report the outcome: executed, partially executed or not executed (with reasons)."""
-        outcome = _valid(s.OutcomeSerializer, request)["outcome"]
+        outcome = validated(s.OutcomeSerializer, request)["outcome"]
         return self._transition(request, outcome, s.OutcomeSerializer)
 
-    @extend_schema(parameters=[IF_MATCH], request=s.TransitionSerializer, responses={200: s.CooperationRequestSerializer})
+    @TRANSITION_SCHEMA
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str | None = None) -> Response:
         return self._transition(request, Status.CLOSED, s.TransitionSerializer)
 
-    @extend_schema(parameters=[IF_MATCH], request=s.TransitionSerializer, responses={200: s.CooperationRequestSerializer})
+    @TRANSITION_SCHEMA
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         return self._transition(request, Status.WITHDRAWN, s.TransitionSerializer)
@@ -143,21 +143,16 @@ class CooperationRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         """Pause the deadline clock for consultations (art. 97, with the ground) or postponement (arts. 94, 95)."""
         coop_request = self.get_object()
         version = expected_version(request, coop_request)
-        data = _valid(s.PauseSerializer, request)
+        data = validated(s.PauseSerializer, request)
         services.request_pause_clock(coop_request=coop_request, actor=request.user, expected_version=version, **data)
         return self._answer(coop_request)
 
-    @extend_schema(parameters=[IF_MATCH], request=s.TransitionSerializer, responses={200: s.CooperationRequestSerializer})
+    @TRANSITION_SCHEMA
     @action(detail=True, methods=["post"], url_path="resume-clock")
     def resume_clock(self, request: Request, pk: str | None = None) -> Response:
         coop_request = self.get_object()
         version = expected_version(request, coop_request)
-        data = _valid(s.TransitionSerializer, request)
+        data = validated(s.TransitionSerializer, request)
         services.request_resume_clock(coop_request=coop_request, actor=request.user, expected_version=version, **data)
         return self._answer(coop_request)
 
-
-def _valid(serializer_class: type[BaseSerializer[Any]], request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
