@@ -51,3 +51,4 @@ class ActionRoles(permissions.BasePermission):
 
 REGISTRY_ONLY = frozenset({Role.REGISTRY})
 REGISTRY_AND_FOCAL_POINTS = frozenset({Role.REGISTRY, Role.FOCAL_POINT})
+FOCAL_POINTS_ONLY = frozenset({Role.FOCAL_POINT})

@@ -94,11 +94,14 @@ class CooperationRequestViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, S
         )
         return self._answer(coop_request)
 
-    def _transition(self, request: Request, to_status: str, serializer_class: type[s.TransitionSerializer]) -> Response:
+    def _transition(
+        self, request: Request, serializer_class: type[s.TransitionSerializer], to_status: str | None = None
+    ) -> Response:
+        """Scoped lookup first (a hidden request is a 404 whatever the body), then If-Match, then the body."""
         coop_request = self.get_object()
         version = expected_version(request, coop_request)
         data = validated(serializer_class, request)
-        data.pop("outcome", None)
+        to_status = to_status or data.pop("outcome")
         coop_request = services.request_transition(
             coop_request=coop_request, actor=request.user, to_status=to_status, expected_version=version, **data
         )
@@ -108,34 +111,33 @@ class CooperationRequestViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, S
     @action(detail=True, methods=["post"])
     def transmit(self, request: Request, pk: str | None = None) -> Response:
         """Transmit a draft to its partner; the due date follows the type's default unless given."""
-        return self._transition(request, Status.TRANSMITTED, s.TransmitSerializer)
+        return self._transition(request, s.TransmitSerializer, Status.TRANSMITTED)
 
     @TRANSITION_SCHEMA
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
-        return self._transition(request, Status.ACKNOWLEDGED, s.TransitionSerializer)
+        return self._transition(request, s.TransitionSerializer, Status.ACKNOWLEDGED)
 
     @TRANSITION_SCHEMA
     @action(detail=True, methods=["post"], url_path="start-execution")
     def start_execution(self, request: Request, pk: str | None = None) -> Response:
-        return self._transition(request, Status.IN_EXECUTION, s.TransitionSerializer)
+        return self._transition(request, s.TransitionSerializer, Status.IN_EXECUTION)
 
     @extend_schema(parameters=[IF_MATCH], request=s.OutcomeSerializer, responses={200: s.CooperationRequestSerializer})
     @action(detail=True, methods=["post"], url_path="report-outcome")
     def report_outcome(self, request: Request, pk: str | None = None) -> Response:
         """Report the outcome: executed, partially executed or not executed (with reasons)."""
-        outcome = validated(s.OutcomeSerializer, request)["outcome"]
-        return self._transition(request, outcome, s.OutcomeSerializer)
+        return self._transition(request, s.OutcomeSerializer)
 
     @TRANSITION_SCHEMA
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str | None = None) -> Response:
-        return self._transition(request, Status.CLOSED, s.TransitionSerializer)
+        return self._transition(request, s.TransitionSerializer, Status.CLOSED)
 
     @TRANSITION_SCHEMA
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
-        return self._transition(request, Status.WITHDRAWN, s.TransitionSerializer)
+        return self._transition(request, s.TransitionSerializer, Status.WITHDRAWN)
 
     @extend_schema(parameters=[IF_MATCH], request=s.PauseSerializer, responses={200: s.CooperationRequestSerializer})
     @action(detail=True, methods=["post"], url_path="pause-clock")
