@@ -130,3 +130,82 @@ class ArrestWarrantFactory(factory.django.DjangoModelFactory):
     chamber = "Pre-Trial Chamber I"
     issued_on = datetime.date(2020, 3, 1)
     charges = "Fictional charges for tests."
+
+
+# Admin helpers (added for the admin tests).
+PORTAL_APP_LABELS = ("accounts", "partners", "situations", "requests_app", "agreements_app", "warrants_app")
+
+
+def grant_admin_permissions(user: User, *actions: str) -> User:
+    """Give `user` the model permissions for `actions` (default view, add, change) on every portal model.
+
+    Returns the user re-read from the database, since Django caches permissions on the instance.
+    """
+    actions = actions or ("view", "add", "change")
+    permissions = Permission.objects.filter(
+        content_type__app_label__in=PORTAL_APP_LABELS,
+        codename__regex=rf"^({'|'.join(actions)})_",
+    )
+    user.user_permissions.add(*permissions)
+    return User.objects.get(pk=user.pk)
+
+
+class RegistryStaffFactory(RegistryFactory):
+    """Registry staff with the admin's view, add and change permissions on every portal model."""
+
+    @factory.post_generation
+    def admin_permissions(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            grant_admin_permissions(self)
+
+
+def admin_form_data(response: object) -> dict[str, object]:
+    """What a browser would post back unchanged from an admin add/change page: the main form and inline formsets."""
+    from django import forms
+
+    def encode(bound: forms.BoundField, data: dict[str, object]) -> None:
+        value = bound.value()
+        widget = bound.field.widget
+        if isinstance(widget, forms.MultiWidget):
+            parts = value if isinstance(value, list) else widget.decompress(value)
+            for suffix, part in zip(widget.widgets_names, parts, strict=True):
+                data[f"{bound.html_name}{suffix}"] = _encode_scalar(part)
+            return
+        if isinstance(bound.field, forms.BooleanField):
+            if value:
+                data[bound.html_name] = "on"
+            return
+        # The admin wraps related widgets; a multiple select posts one value per item, a raw-id input a
+        # comma-separated list.
+        multiple = getattr(getattr(widget, "widget", widget), "allow_multiple_selected", False)
+        if multiple:
+            data[bound.html_name] = [_encode_scalar(item) for item in value or ()]
+            return
+        if isinstance(value, list | tuple):
+            data[bound.html_name] = ",".join(_encode_scalar(item) for item in value)
+            return
+        data[bound.html_name] = _encode_scalar(value)
+
+    context = response.context  # type: ignore[attr-defined]
+    data: dict[str, object] = {}
+    for bound in context["adminform"].form:
+        encode(bound, data)
+    for inline in context.get("inline_admin_formsets", []):
+        for bound in inline.formset.management_form:
+            encode(bound, data)
+        for form in inline.formset.forms:
+            for bound in form:
+                encode(bound, data)
+    return data
+
+
+def _encode_scalar(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, datetime.time):
+        return value.strftime("%H:%M:%S")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
