@@ -12,6 +12,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include("cooperation_portal.api.urls")),
-    path("api/v1/", include("cooperation_portal.reports.api_urls")),
+    path("requests/", include("requests_app.urls")),
     path("reports/", include("cooperation_portal.reports.urls")),
 ]

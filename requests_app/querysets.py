@@ -35,6 +35,13 @@ class CooperationRequestQuerySet(models.QuerySet["CooperationRequest"]):
         # Facilitators and administrators work with aggregates only.
         return self.none()
 
+    def countable_by(self, user: "User") -> "CooperationRequestQuerySet":
+        """Requests a user's aggregate figures may count: what they see, and for facilitators every transmitted
+        request but those under seal, counted and never itemized (DOMAIN.md, confidentiality)."""
+        if user.is_authenticated and user.is_active and user.role == Role.FACILITATOR:
+            return self.exclude(status=Status.DRAFT).exclude(confidentiality=Confidentiality.UNDER_SEAL)
+        return self.visible_to(user)
+
     def open(self) -> "CooperationRequestQuerySet":
         return self.filter(status__in=CLOCK_RUNNING_STATUSES)
 

@@ -18,6 +18,8 @@ router.register("contact-reports", ContactReportViewSet, basename="contact-repor
 
 urlpatterns = [
     path("v1/", include(router.urls)),
+    path("v1/", include("cooperation_portal.dashboards.api_urls")),
+    path("v1/", include("cooperation_portal.reports.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

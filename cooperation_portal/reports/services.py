@@ -282,7 +282,7 @@ def _days_until(field: str, *, end: datetime.date) -> Case:
     )
 
 
-def _response_times(cooperation: QuerySet[CooperationRequest], *, end: datetime.date) -> dict[str, Any]:
+def response_times(cooperation: QuerySet[CooperationRequest], *, end: datetime.date) -> dict[str, Any]:
     """Median and 90th percentile of days to acknowledgement and to outcome.
 
     PostgreSQL computes both percentiles in the database (percentile_cont). Elsewhere (SQLite) the day counts come
@@ -499,7 +499,7 @@ def annual_report(
     for name in TRANSMITTERS:
         requests["by_transmitter"][name]["distinct_partners"] = partners[name]
     requests["outcomes_at_end"] = _outcomes_at_end(cooperation_in_period, end=end)
-    requests["response_times"] = _response_times(cooperation_in_period, end=end)
+    requests["response_times"] = response_times(cooperation_in_period, end=end)
     requests.update(_at_end(reportable.filter(request_type__in=COOPERATION_TYPES), end=end))
 
     return {

@@ -38,8 +38,8 @@ class ClockPauseSerializer(serializers.ModelSerializer[ClockPause]):
 
 class CooperationRequestSerializer(serializers.ModelSerializer[CooperationRequest]):
     partner = PartnerRefSerializer(read_only=True)
-    situation = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    case = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    situation = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    case = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
 
     class Meta:
         model = CooperationRequest

@@ -56,6 +56,7 @@ VISIBLE: dict[str, dict[str, frozenset[str]]] = {
         FOCAL_A: frozenset({"a"}), FOCAL_B: frozenset({"b"}), FACILITATOR: frozenset(),
     },
     "reports": {role: frozenset() for role in EVERYONE},
+    "dashboard": {role: frozenset() for role in EVERYONE},
 }
 
 
@@ -92,6 +93,7 @@ OPERATIONS: dict[str, Operation] = {
     "v1_contact_reports_create": Operation("contact-reports", frozenset({FOCAL_A, FOCAL_B})),
     "v1_contact_reports_retrieve": Operation("contact-reports", REGISTRY_AND_FOCAL),
     "v1_reports_annual_retrieve": Operation("reports", REPORT_READERS),
+    "v1_dashboard_summary_retrieve": Operation("dashboard", REGISTRY_AND_FOCAL | {FACILITATOR}),
 }
 
 
@@ -159,6 +161,7 @@ def world(db):
             "sealed_a": contact(sealed_warrant, state_a, users[FOCAL_A]).pk,
         },
         "reports": {},
+        "dashboard": {},
     }
     assert VoluntaryAgreement.objects.count() == 3
     return users, objects

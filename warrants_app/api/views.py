@@ -23,7 +23,7 @@ from ..models import ArrestWarrant, ContactReport
 
 class ArrestWarrantSerializer(serializers.ModelSerializer[ArrestWarrant]):
     situation = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    case = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    case = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
     believed_in = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     status = serializers.SerializerMethodField(help_text="Status today, computed from the dates.")
 
