@@ -132,3 +132,18 @@ class ConsultationGround(models.TextChoices):
     PERSON_NOT_FOUND = "person_not_found", _("Person sought cannot be located or is not the person named")
     PRIOR_TREATY = "prior_treaty", _("Execution would breach a pre-existing treaty obligation")
     OTHER = "other", _("Other problem impeding execution")
+
+
+class EscalationLevel(models.IntegerChoices):
+    """How far the overdue sweep has escalated a request; ordered, so "below a step" is a comparison."""
+
+    NONE = 0, _("None")
+    REMINDER_SENT = 1, _("Reminder sent")
+    OVERDUE_NOTICE = 2, _("Overdue notice")
+    SECOND_NOTICE = 3, _("Second notice")
+    REFERRAL_ART97 = 4, _("Referred to the registry for consultations (art. 97)")
+    NON_COMPLIANCE_CANDIDATE = 5, _("Candidate for a non-compliance finding (art. 87(7))")
+
+
+# Rule 188: the documents supporting surrender are due within 60 days of a provisional arrest.
+PROVISIONAL_ARREST_DOCUMENTS_DAYS = 60

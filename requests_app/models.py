@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 from .choices import (
     Confidentiality,
     ConsultationGround,
+    EscalationLevel,
     EventKind,
     Organ,
     PauseReason,
@@ -55,6 +56,19 @@ class CooperationRequest(models.Model):
     outcome_on = models.DateField(_("outcome reported on"), null=True, blank=True)
     closed_on = models.DateField(_("closed or withdrawn on"), null=True, blank=True)
     clock_paused_since = models.DateField(_("deadline clock paused since"), null=True, blank=True)
+    provisional_arrest_on = models.DateField(
+        _("provisionally arrested on"), null=True, blank=True,
+        help_text=_("Provisional arrest (art. 92): the supporting documents are due 60 days later (rule 188)."),
+    )
+    # Written only by the overdue sweep (requests_app.overdue), set-based; each step is also an EscalationStep.
+    escalation_level = models.PositiveSmallIntegerField(
+        _("escalation"), choices=EscalationLevel.choices, default=EscalationLevel.NONE, editable=False
+    )
+    escalation_changed_on = models.DateField(_("escalation changed on"), null=True, blank=True, editable=False)
+    escalation_cycle = models.PositiveIntegerField(
+        _("escalation cycle"), default=0, editable=False,
+        help_text=_("Incremented when an escalation is cleared, so that a later one starts its ladder afresh."),
+    )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, null=True, blank=True,
@@ -109,6 +123,7 @@ class CooperationRequest(models.Model):
             models.Index(fields=["partner", "status"], name="request_partner_status_idx"),
             models.Index(fields=["transmitted_on"], name="request_transmitted_idx"),
             models.Index(fields=["organ", "request_type"], name="request_organ_type_idx"),
+            models.Index(fields=["status", "escalation_level"], name="request_status_escalation_idx"),
         ]
 
     def __str__(self) -> str:
@@ -125,6 +140,8 @@ class CooperationRequest(models.Model):
             errors["case"] = _("This case belongs to another situation.")
         if self.request_type == RequestType.ASSISTANCE_TO_STATE and self.partner_id and self.partner.kind != "state":
             errors["request_type"] = _("Assistance under art. 93(10) is given to a State.")
+        if self.provisional_arrest_on and self.request_type != RequestType.PROVISIONAL_ARREST:
+            errors["provisional_arrest_on"] = _("Only a provisional arrest request (art. 92) has an arrest date.")
         if errors:
             raise ValidationError(errors)
 
@@ -236,3 +253,33 @@ class ClockPause(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} from {self.started_on}"
+
+
+class EscalationStep(models.Model):
+    """One step of a request's escalation ladder, reached on a date; level NONE records that a flag was cleared.
+
+    Unique per (request, cycle, level): the database itself refuses a second copy of a step, which is what makes
+    two sweeps running at once, or a sweep redelivered after a crash, add nothing.
+    """
+
+    coop_request = models.ForeignKey(
+        CooperationRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="escalation_steps"
+    )
+    cycle = models.PositiveIntegerField(_("cycle"))
+    level = models.PositiveSmallIntegerField(_("level"), choices=EscalationLevel.choices)
+    from_level = models.PositiveSmallIntegerField(_("from level"), choices=EscalationLevel.choices)
+    reached_on = models.DateField(_("reached on"))
+    due_on = models.DateField(_("due date then"), null=True, blank=True)
+    sweep_id = models.UUIDField(_("sweep"), db_index=True, help_text=_("The sweep run that recorded this step."))
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("escalation step")
+        verbose_name_plural = _("escalation steps")
+        ordering = ["coop_request", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["coop_request", "cycle", "level"], name="escalation_step_once_per_cycle"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.coop_request_id}: {self.get_level_display()} on {self.reached_on}"

@@ -222,6 +222,8 @@ CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     # Deadlines are whole days in the Court's time zone (CELERY_TIMEZONE): one sweep each morning suffices;
     # `manage.py flag_overdue` runs it on demand.
-    "sweep-overdue-requests": {"task": "requests_app.tasks.sweep_overdue", "schedule": crontab(hour=6, minute=0)},
+    "sweep-overdue-requests": {
+        "task": "requests_app.tasks.sweep_overdue", "schedule": crontab(hour=6, minute=0),
+    },
     "send-notifications": {"task": "requests_app.tasks.send_notifications", "schedule": 60.0},
 }
