@@ -101,7 +101,11 @@ class Placement(models.Model):
             models.CheckConstraint(
                 name="placement_decided_has_date",
                 condition=Q(decision=PlacementDecision.PENDING, decided_on__isnull=True)
-                | (~Q(decision=PlacementDecision.PENDING) & Q(decided_on__gte=F("requested_on"))),
+                # decided_on must be named non-null: a CHECK passes when its comparison is NULL.
+                | (
+                    ~Q(decision=PlacementDecision.PENDING)
+                    & Q(decided_on__isnull=False, decided_on__gte=F("requested_on"))
+                ),
                 violation_error_message=_("A decision has a date, on or after the request; a pending one has none."),
             ),
         ]

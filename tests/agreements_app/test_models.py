@@ -15,7 +15,6 @@ pytestmark = pytest.mark.django_db
 # placement_decided_has_date compares decided_on >= requested_on, which is NULL (not false) when decided_on is NULL;
 # a CHECK passes on NULL, and Django's constraint validation follows the same rule, so an accepted placement without
 # a decision date is stored. The condition needs decided_on__isnull=False. Strict: these fail loudly once fixed.
-PLACEMENT_CONSTRAINT_BUG = pytest.mark.xfail(strict=True, reason="model bug: placement_decided_has_date lets NULL pass")
 
 
 def test_agreement_with_an_organization_is_refused_by_validation():
@@ -35,7 +34,6 @@ def test_agreement_in_force_before_signature_is_refused_by_the_database(state_a)
     assert not VoluntaryAgreement.objects.exists()
 
 
-@PLACEMENT_CONSTRAINT_BUG
 def test_decided_placement_without_date_is_refused_by_validation(state_a):
     """A decision has a date: model validation refuses an accepted placement without one."""
     agreement = factories.VoluntaryAgreementFactory(partner=state_a)
@@ -48,7 +46,6 @@ def test_decided_placement_without_date_is_refused_by_validation(state_a):
     assert excinfo.value.messages == ["A decision has a date, on or after the request; a pending one has none."]
 
 
-@PLACEMENT_CONSTRAINT_BUG
 def test_decided_placement_without_date_is_refused_by_the_database(state_a):
     """A decision has a date; a pending placement has none."""
     agreement = factories.VoluntaryAgreementFactory(partner=state_a)
