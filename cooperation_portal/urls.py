@@ -14,4 +14,5 @@ urlpatterns = [
     path("api/", include("cooperation_portal.api.urls")),
     path("requests/", include("requests_app.urls")),
     path("reports/", include("cooperation_portal.reports.urls")),
+    path("dashboard/", include("cooperation_portal.dashboards.urls")),
 ]
