@@ -47,6 +47,8 @@ REGISTRY_APP_LABELS = ("partners", "situations", "requests_app", "agreements_app
 # States a focal point login is bound to when they are States Parties; otherwise the first States Parties by code.
 PREFERRED_FOCAL_CODES = ("NLD", "DEU", "FRA", "BEL", "KEN", "COL")
 DEMO_SITUATION_COUNT = 8
+# Marks the demo logins, so that a later run resets them and only them.
+DEMO_EMAIL_DOMAIN = "@demo.invalid"
 T = TypeVar("T")
 
 
@@ -110,10 +112,15 @@ def demo_logins_ensure(*, password: str, focal_partner: Partner, focal_partner_2
         ("facilitator", Role.FACILITATOR, None, {}, "Assembly facilitator: aggregates only"),
         ("admin", Role.ADMINISTRATOR, None, {"is_staff": True, "is_superuser": True}, "Administrator (superuser)"),
     ]
+    real = User.objects.filter(username__in=[spec[0] for spec in specs]).exclude(email__endswith=DEMO_EMAIL_DOMAIN)
+    if real.exists():
+        # A real account of the same name is never reset to a printed demo password.
+        names = ", ".join(sorted(real.values_list("username", flat=True)))
+        raise ValueError(f"Users that are not demo logins already use these names: {names}. Nothing was changed.")
     logins = []
     for username, role, partner, flags, note in specs:
         user = User.objects.filter(username=username).first() or User(username=username)
-        user.email = f"{username}@demo.invalid"
+        user.email = f"{username}{DEMO_EMAIL_DOMAIN}"
         user.role = role
         user.partner = partner
         user.is_active = True

@@ -259,6 +259,16 @@ def test_fictional_warrants_cover_every_status(partners):
     assert ContactReport.objects.exists()
 
 
+def test_a_real_account_with_a_demo_name_is_left_alone(partners):
+    """A non-demo user called "admin" is neither reset nor given the demo password: the command stops first."""
+    real = factories.UserFactory(username="admin", email="admin@icc.example", role=Role.ADMINISTRATOR)
+    with pytest.raises(CommandError, match="admin"):
+        load(f"--password={PASSWORD}")
+    real.refresh_from_db()
+    assert real.check_password("correct horse battery staple")
+    assert not CooperationRequest.objects.exists()
+
+
 def test_a_weak_password_is_refused(partners):
     """--password goes through the password validators: a common password is refused before anything is written."""
     with pytest.raises(CommandError, match="--password"):

@@ -73,9 +73,12 @@ class Command(BaseCommand):
 
         with transaction.atomic():
             focal_partner, focal_partner_2 = services.demo_focal_partners_pick(today=today)
-            logins = services.demo_logins_ensure(
-                password=password, focal_partner=focal_partner, focal_partner_2=focal_partner_2
-            )
+            try:
+                logins = services.demo_logins_ensure(
+                    password=password, focal_partner=focal_partner, focal_partner_2=focal_partner_2
+                )
+            except ValueError as error:
+                raise CommandError(str(error)) from error
             users = {login.username: login.user for login in logins}
             focal_users = [users["focal-point"], users["focal-point-2"]]
             fixtures = services.demo_fixtures_ensure(seed=seed, today=today, reporters=focal_users)
@@ -95,8 +98,11 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
 
         self.stdout.write(self.style.SUCCESS(f"Done in {time.monotonic() - began:,.1f} s. Rows created:"))
-        for table, n in {**fixtures.created, **counts.created}.items():
+        created = {table: n for table, n in {**fixtures.created, **counts.created}.items() if n}
+        for table, n in created.items():
             self.stdout.write(f"  {table}: {n:,}")
+        if not created:
+            self.stdout.write("  none: the demo data was already complete.")
         self.stdout.write(f"\nLog in at {LOGIN_URL} (admin at {LOGIN_URL}admin/) with:")
         width = max(len(login.username) for login in logins)
         for login in logins:
