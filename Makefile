@@ -16,7 +16,7 @@ DEMO_LOGINS := $(VAR_DIR)/demo-logins.txt
 DEMO_REQUESTS ?= 2000
 PYTEST_ARGS ?=
 
-.PHONY: help install messages run test lint
+.PHONY: help install system system-test messages run test lint
 
 help:
 	@echo "make run    start the portal (web, worker, beat) with demo data on http://127.0.0.1:8000"
@@ -32,19 +32,34 @@ $(STAMP): requirements/base.txt requirements/dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
 	touch $(STAMP)
 
-# French pages need the compiled catalogue; msgfmt comes from Debian's gettext.
-messages: $(STAMP)
-	@if ! command -v msgfmt >/dev/null; then \
+# Debian packages the portal needs (msgfmt for the French catalogue; Pango and a font for the PDF report) and, for
+# the tests, Chromium for the browser tests. Installed when missing and run as root; otherwise named, and the make
+# stops, so nothing fails later for a reason nobody sees.
+RUN_DEBS := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+TEST_DEBS := chromium
+
+define ensure_debs
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			echo "Installing gettext (msgfmt) for the translations"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; \
+			echo "Installing Debian packages: $$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing </dev/null >/dev/null; \
 		else \
-			echo "msgfmt not found: install gettext (e.g. sudo apt-get install gettext)" >&2; exit 1; \
+			echo "Missing Debian packages: $$missing (sudo apt-get install $$missing)" >&2; exit 1; \
 		fi; \
 	fi
+endef
+
+system:
+	$(call ensure_debs,$(RUN_DEBS))
+
+system-test:
+	$(call ensure_debs,$(TEST_DEBS))
+
+messages: $(STAMP) system
 	$(MANAGE) compilemessages --ignore=.venv --ignore=var --ignore=node_modules -v 0
 
-install: $(STAMP) messages
+install: $(STAMP) system messages
 
 run: install
 	$(MANAGE) migrate --noinput -v 1
@@ -71,7 +86,7 @@ run: install
 	@echo
 	exec $(BIN)/honcho start --procfile Procfile
 
-test: install
+test: install system-test
 	@rc=0; $(BIN)/pytest $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treated as a failure" >&2; fi; \
 	exit $$rc

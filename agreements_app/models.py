@@ -44,7 +44,8 @@ class VoluntaryAgreement(models.Model):
             ),
             models.CheckConstraint(
                 name="agreement_terminated_after_start",
-                condition=Q(terminated_on__isnull=True) | Q(in_force_on__isnull=True)
+                condition=Q(terminated_on__isnull=True)
+                | Q(in_force_on__isnull=True)
                 | Q(terminated_on__gte=F("in_force_on")),
                 violation_error_message=_("An agreement cannot end before it enters into force."),
             ),
@@ -82,7 +83,8 @@ class Placement(models.Model):
     )
     reference = models.CharField(_("reference"), max_length=40, unique=True)
     person_label = models.CharField(
-        _("person"), max_length=100,
+        _("person"),
+        max_length=100,
         help_text=_("A pseudonym; identities of relocated witnesses are never stored here."),
     )
     requested_on = models.DateField(_("requested on"))

@@ -12,8 +12,11 @@ class StaleVersionError(Exception):
     def __init__(self, *, current_version: int) -> None:
         self.current_version = current_version
         super().__init__(
-            _("This record was changed by someone else since you opened it (now version %(version)s). "
-              "Reload it and apply your change again.") % {"version": current_version}
+            _(
+                "This record was changed by someone else since you opened it (now version %(version)s). "
+                "Reload it and apply your change again."
+            )
+            % {"version": current_version}
         )
 
 

@@ -16,7 +16,9 @@ from requests_app.choices import Confidentiality, Organ, RequestType, Status
 from requests_app.models import CooperationRequest
 from warrants_app.models import ArrestWarrant
 
-STATE_CODES = iter(["NLD", "BEL", "FRA", "DEU", "KEN", "UGA", "COL", "ARG", "JPN", "SEN", "MLI", "SRB", "AUT", "DNK"] * 50)
+STATE_CODES = iter(
+    ["NLD", "BEL", "FRA", "DEU", "KEN", "UGA", "COL", "ARG", "JPN", "SEN", "MLI", "SRB", "AUT", "DNK"] * 50
+)
 
 
 class PartnerFactory(factory.django.DjangoModelFactory):
@@ -167,8 +169,10 @@ def admin_form_data(response: object) -> dict[str, object]:
         value = bound.value()
         widget = bound.field.widget
         if isinstance(widget, forms.MultiWidget):
-            parts = value if isinstance(value, list) else widget.decompress(value)
-            for suffix, part in zip(widget.widgets_names, parts, strict=True):
+            parts = value if isinstance(value, list) else widget.decompress(value) or []
+            # widgets_names is set by MultiWidget.__init__; the stubs do not declare it.
+            suffixes: list[str] = widget.widgets_names  # type: ignore[attr-defined]
+            for suffix, part in zip(suffixes, parts, strict=True):
                 data[f"{bound.html_name}{suffix}"] = _encode_scalar(part)
             return
         if isinstance(bound.field, forms.BooleanField):

@@ -22,7 +22,11 @@ class ArrestWarrant(models.Model):
         "situations.Situation", verbose_name=_("situation"), on_delete=models.PROTECT, related_name="warrants"
     )
     case = models.ForeignKey(
-        "situations.Case", verbose_name=_("case"), on_delete=models.PROTECT, null=True, blank=True,
+        "situations.Case",
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="warrants",
     )
     chamber = models.CharField(_("issuing chamber"), max_length=100)
@@ -36,11 +40,15 @@ class ArrestWarrant(models.Model):
     under_seal = models.BooleanField(_("issued under seal"), default=False)
     unsealed_on = models.DateField(_("unsealed on"), null=True, blank=True)
     linked_requests = models.ManyToManyField(
-        "requests_app.CooperationRequest", verbose_name=_("arrest and surrender requests"), blank=True,
+        "requests_app.CooperationRequest",
+        verbose_name=_("arrest and surrender requests"),
+        blank=True,
         related_name="warrants",
     )
     believed_in = models.ManyToManyField(
-        "partners.Partner", verbose_name=_("States where the person is believed to be"), blank=True,
+        "partners.Partner",
+        verbose_name=_("States where the person is believed to be"),
+        blank=True,
         related_name="warrants_believed_in",
     )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)

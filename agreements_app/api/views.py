@@ -4,7 +4,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cooperation_portal.api.etags import IF_MATCH, expected_version
-from cooperation_portal.api.viewsets import REGISTRY_ONLY, ActionRoles, ScopedViewSet, VersionedRetrieveMixin
+from cooperation_portal.api.viewsets import (
+    REGISTRY_ONLY,
+    ActionRoles,
+    ScopedViewSet,
+    VersionedRetrieveMixin,
+    acting_user,
+)
 from cooperation_portal.api.writes import PartialInputMixin, answer, validated
 from cooperation_portal.partners.api import PartnerSerializer
 from cooperation_portal.partners.models import Partner
@@ -22,8 +28,18 @@ class VoluntaryAgreementSerializer(serializers.ModelSerializer[VoluntaryAgreemen
     class Meta:
         model = VoluntaryAgreement
         fields = [
-            "id", "partner", "agreement_type", "title", "negotiation_started_on", "signed_on", "in_force_on",
-            "terminated_on", "status", "is_public", "source", "version",
+            "id",
+            "partner",
+            "agreement_type",
+            "title",
+            "negotiation_started_on",
+            "signed_on",
+            "in_force_on",
+            "terminated_on",
+            "status",
+            "is_public",
+            "source",
+            "version",
         ]
         read_only_fields = fields
 
@@ -41,7 +57,8 @@ class VoluntaryAgreementInputSerializer(serializers.Serializer[VoluntaryAgreemen
     in_force_on = serializers.DateField(required=False, allow_null=True, default=None)
     terminated_on = serializers.DateField(required=False, allow_null=True, default=None)
     is_public = serializers.BooleanField(default=True)
-    source = serializers.CharField(required=False, allow_blank=True, default="")
+    # A field named like Field.source: DRF's metaclass collects it as a field, which the stubs cannot know.
+    source = serializers.CharField(required=False, allow_blank=True, default="")  # type: ignore[assignment]
 
 
 class VoluntaryAgreementUpdateSerializer(PartialInputMixin, VoluntaryAgreementInputSerializer):
@@ -62,7 +79,7 @@ class VoluntaryAgreementViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, S
     @extend_schema(request=VoluntaryAgreementInputSerializer, responses={201: VoluntaryAgreementSerializer})
     def create(self, request: Request) -> Response:
         data = validated(VoluntaryAgreementInputSerializer, request)
-        agreement = services.agreement_create(actor=request.user, **data)
+        agreement = services.agreement_create(actor=acting_user(request), **data)
         return answer(self.get_serializer(agreement).data, agreement, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -73,6 +90,6 @@ class VoluntaryAgreementViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, S
         version = expected_version(request, agreement)
         data = validated(VoluntaryAgreementUpdateSerializer, request)
         agreement = services.agreement_update(
-            agreement=agreement, actor=request.user, expected_version=version, data=data
+            agreement=agreement, actor=acting_user(request), expected_version=version, data=data
         )
         return answer(self.get_serializer(agreement).data, agreement)

@@ -13,7 +13,9 @@ SEALED_CLEARANCE_PERMISSION = "accounts.sealed_clearance"
 
 
 class PortalUserManager(UserManager["User"]):
-    def create_superuser(self, username: str, email: str | None = None, password: str | None = None, **extra: Any) -> "User":
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra: Any
+    ) -> "User":
         extra.setdefault("role", Role.ADMINISTRATOR)
         return super().create_superuser(username, email, password, **extra)
 

@@ -1,6 +1,6 @@
 """Optimistic concurrency over HTTP: a versioned object's ETag, and the If-Match a change must carry."""
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
@@ -8,14 +8,20 @@ from rest_framework.request import Request
 from .exceptions import PreconditionFailed, PreconditionRequired
 
 IF_MATCH = OpenApiParameter(
-    "If-Match", str, OpenApiParameter.HEADER, required=True,
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
     description="The ETag of the version you read; a stale one gets 412, a missing one 428.",
 )
 
 
 class Versioned(Protocol):
-    pk: object
-    version: int
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def version(self) -> int: ...
 
 
 def etag_for(obj: Versioned) -> str:

@@ -4,14 +4,24 @@ from typing import Any
 
 from django.db import models
 from rest_framework import permissions, viewsets
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cooperation_portal.accounts.choices import Role
+from cooperation_portal.accounts.models import User
 
 
-class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
+def acting_user(request: Request) -> User:
+    """The signed-in portal user behind an API call; views reach this only past an authenticating permission."""
+    user = request.user
+    if not isinstance(user, User):
+        raise NotAuthenticated()
+    return user
+
+
+class ScopedViewSet(viewsets.GenericViewSet):
     """Reads through `visible_to(user)`, so an object out of the user's scope is a 404, like a missing one.
 
     A viewset whose queryset has no `visible_to` fails at once instead of leaking: scoping is not optional.

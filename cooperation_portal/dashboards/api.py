@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cooperation_portal.accounts.choices import Role
-from cooperation_portal.api.viewsets import ActionRoles
+from cooperation_portal.api.viewsets import ActionRoles, acting_user
 from cooperation_portal.dates import court_today
 from cooperation_portal.reports.services import validate_period
 from requests_app.filtersets import CooperationRequestFilterSet
@@ -61,7 +61,7 @@ class DashboardSummaryView(APIView):
     def get(self, request: Request) -> Response:
         period = DashboardPeriodSerializer(data=request.query_params)
         period.is_valid(raise_exception=True)
-        user = request.user
+        user = acting_user(request)
         if user.role == Role.FACILITATOR:
             refused = sorted(set(request.query_params) - FACILITATOR_FILTERS - PERIOD_PARAMS)
             if refused:
@@ -73,7 +73,5 @@ class DashboardSummaryView(APIView):
         )
         if not filterset.is_valid():
             raise serializers.ValidationError(filterset.errors)
-        summary = dashboard_summary(
-            user=user, requests=filterset.qs, today=court_today(), **period.validated_data
-        )
+        summary = dashboard_summary(user=user, requests=filterset.qs, today=court_today(), **period.validated_data)
         return Response(summary)

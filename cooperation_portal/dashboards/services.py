@@ -32,12 +32,7 @@ def _top_partners(queryset: QuerySet[CooperationRequest]) -> list[dict[str, Any]
 
 
 def _monthly(queryset: QuerySet[CooperationRequest], date_field: str) -> dict[str, int]:
-    rows = (
-        queryset.annotate(month=TruncMonth(date_field))
-        .values("month")
-        .annotate(n=Count("id"))
-        .order_by("month")
-    )
+    rows = queryset.annotate(month=TruncMonth(date_field)).values("month").annotate(n=Count("id")).order_by("month")
     return {row["month"].strftime("%Y-%m"): row["n"] for row in rows}
 
 

@@ -25,7 +25,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "statuses": Status.choices,
         "facilitator_filters": sorted(FACILITATOR_FILTERS),
         "labels": {
-            "status": dict(Status.choices), "request_type": dict(RequestType.choices), "organ": dict(Organ.choices),
+            "status": dict(Status.choices),
+            "request_type": dict(RequestType.choices),
+            "organ": dict(Organ.choices),
             "regional_group": dict(RegionalGroup.choices),
         },
     }

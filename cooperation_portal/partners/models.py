@@ -28,23 +28,26 @@ class Partner(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     name_fr = models.CharField(_("name in French"), max_length=200, blank=True)
-    regional_group = models.CharField(
-        _("regional group"), max_length=20, choices=RegionalGroup.choices, blank=True
-    )
+    regional_group = models.CharField(_("regional group"), max_length=20, choices=RegionalGroup.choices, blank=True)
     signature_date = models.DateField(_("signature"), null=True, blank=True)
     ratification_date = models.DateField(
-        _("ratification, accession or succession"), null=True, blank=True,
+        _("ratification, accession or succession"),
+        null=True,
+        blank=True,
         help_text=_("Date the instrument (or the notification of succession) was deposited."),
     )
     by_succession = models.BooleanField(
-        _("party by succession"), default=False,
+        _("party by succession"),
+        default=False,
         help_text=_("A successor State is bound from its independence, which can precede the deposit."),
     )
     entry_into_force_date = models.DateField(_("entry into force"), null=True, blank=True)
     withdrawal_notified_date = models.DateField(_("withdrawal notified"), null=True, blank=True)
     withdrawal_effective_date = models.DateField(_("withdrawal effective"), null=True, blank=True)
     apic_date = models.DateField(
-        _("party to the APIC since"), null=True, blank=True,
+        _("party to the APIC since"),
+        null=True,
+        blank=True,
         help_text=_("Agreement on the Privileges and Immunities of the Court."),
     )
     implementing_legislation_date = models.DateField(_("implementing legislation adopted"), null=True, blank=True)
@@ -96,9 +99,13 @@ class Partner(models.Model):
     def clean(self) -> None:
         super().clean()
         if self.kind == PartnerKind.STATE and not is_iso3166_alpha3(self.code):
-            raise ValidationError({"code": _("“%(code)s” is not an ISO 3166-1 alpha-3 country code.") % {"code": self.code}})
+            raise ValidationError(
+                {"code": _("“%(code)s” is not an ISO 3166-1 alpha-3 country code.") % {"code": self.code}}
+            )
         if self.kind == PartnerKind.ORGANIZATION and not (self.code.isupper() and self.code.replace("-", "").isalnum()):
-            raise ValidationError({"code": _("An organization's code is upper-case letters and digits, e.g. INTERPOL.")})
+            raise ValidationError(
+                {"code": _("An organization's code is upper-case letters and digits, e.g. INTERPOL.")}
+            )
         if self.withdrawal_effective_date and not self.entry_into_force_date:
             raise ValidationError(
                 {"withdrawal_effective_date": _("Only a State for which the Statute entered into force can withdraw.")}

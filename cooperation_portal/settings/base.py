@@ -157,7 +157,11 @@ def _broker_transport_options(broker_url: str) -> dict[str, object]:
     if not broker_url.startswith("filesystem://"):
         return {"visibility_timeout": 3600}
     root = VAR_DIR / "celery-broker"
-    folders = {"data_folder_in": root / "queue", "data_folder_out": root / "queue", "processed_folder": root / "processed"}
+    folders = {
+        "data_folder_in": root / "queue",
+        "data_folder_out": root / "queue",
+        "processed_folder": root / "processed",
+    }
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
     return {**{k: str(v) for k, v in folders.items()}, "store_processed": False}
@@ -211,8 +215,9 @@ PORTAL_ESCALATION_LADDER: dict[str, object] = {
     },
     "by_type": {
         # A visa is answered within days, not months.
-        "visa": {"default": {"reminder_sent": -3, "second_notice": 7, "referral_art97": 14,
-                             "non_compliance_candidate": 30}},
+        "visa": {
+            "default": {"reminder_sent": -3, "second_notice": 7, "referral_art97": 14, "non_compliance_candidate": 30}
+        },
     },
 }
 
@@ -223,7 +228,8 @@ CELERY_BEAT_SCHEDULE = {
     # Deadlines are whole days in the Court's time zone (CELERY_TIMEZONE): one sweep each morning suffices;
     # `manage.py flag_overdue` runs it on demand.
     "sweep-overdue-requests": {
-        "task": "requests_app.tasks.sweep_overdue", "schedule": crontab(hour=6, minute=0),
+        "task": "requests_app.tasks.sweep_overdue",
+        "schedule": crontab(hour=6, minute=0),
     },
     "send-notifications": {"task": "requests_app.tasks.send_notifications", "schedule": 60.0},
 }

@@ -1,4 +1,4 @@
-"""Tests: the database named by DATABASE_URL (SQLite by default, PostgreSQL in CI), fast hashing, mail kept in memory."""
+"""Tests: the database named by DATABASE_URL (SQLite by default, PostgreSQL in CI), fast hashing, mail in memory."""
 
 from .base import *  # noqa: F403
 from .base import STORAGES

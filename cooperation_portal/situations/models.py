@@ -22,7 +22,9 @@ class Situation(models.Model):
 class Case(models.Model):
     """A case within a situation, e.g. ICC-01/04-01/06."""
 
-    situation = models.ForeignKey(Situation, verbose_name=_("situation"), on_delete=models.PROTECT, related_name="cases")
+    situation = models.ForeignKey(
+        Situation, verbose_name=_("situation"), on_delete=models.PROTECT, related_name="cases"
+    )
     number = models.CharField(_("case number"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
     history = HistoricalRecords()

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from cooperation_portal.accounts.models import User
 from cooperation_portal.api.writes import PartialInputMixin
 from cooperation_portal.partners.models import Partner
 from cooperation_portal.situations.models import Case, Situation
@@ -17,7 +18,7 @@ class PartnerRefSerializer(serializers.ModelSerializer[Partner]):
 
 
 class RequestEventSerializer(serializers.ModelSerializer[RequestEvent]):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = RequestEvent
@@ -38,15 +39,37 @@ class ClockPauseSerializer(serializers.ModelSerializer[ClockPause]):
 
 class CooperationRequestSerializer(serializers.ModelSerializer[CooperationRequest]):
     partner = PartnerRefSerializer(read_only=True)
-    situation = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-    case = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
+    situation: serializers.SlugRelatedField[Situation] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    case: serializers.SlugRelatedField[Case] = serializers.SlugRelatedField(
+        slug_field="number", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = CooperationRequest
         fields = [
-            "id", "reference", "organ", "request_type", "partner", "situation", "case", "subject", "description",
-            "confidentiality", "urgent", "status", "transmitted_on", "due_on", "acknowledged_on", "outcome_on",
-            "closed_on", "clock_paused_since", "version", "created_at", "updated_at",
+            "id",
+            "reference",
+            "organ",
+            "request_type",
+            "partner",
+            "situation",
+            "case",
+            "subject",
+            "description",
+            "confidentiality",
+            "urgent",
+            "status",
+            "transmitted_on",
+            "due_on",
+            "acknowledged_on",
+            "outcome_on",
+            "closed_on",
+            "clock_paused_since",
+            "version",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = fields
 

@@ -17,6 +17,7 @@ from cooperation_portal.api.viewsets import (
     ActionRoles,
     ScopedViewSet,
     VersionedRetrieveMixin,
+    acting_user,
 )
 from cooperation_portal.api.writes import answer, validated
 
@@ -78,11 +79,12 @@ class CooperationRequestViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, S
     def create(self, request: Request) -> Response:
         """Log a new request as a draft."""
         data = validated(s.CooperationRequestInputSerializer, request)
-        coop_request = services.request_create(actor=request.user, **data)
+        coop_request = services.request_create(actor=acting_user(request), **data)
         return self._answer(coop_request, status.HTTP_201_CREATED)
 
     @extend_schema(
-        parameters=[IF_MATCH], request=s.CooperationRequestUpdateSerializer,
+        parameters=[IF_MATCH],
+        request=s.CooperationRequestUpdateSerializer,
         responses={200: s.CooperationRequestSerializer},
     )
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
@@ -90,7 +92,7 @@ class CooperationRequestViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, S
         version = expected_version(request, coop_request)
         data = validated(s.CooperationRequestUpdateSerializer, request)
         coop_request = services.request_update(
-            coop_request=coop_request, actor=request.user, expected_version=version, data=data
+            coop_request=coop_request, actor=acting_user(request), expected_version=version, data=data
         )
         return self._answer(coop_request)
 
@@ -103,7 +105,7 @@ class CooperationRequestViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, S
         data = validated(serializer_class, request)
         to_status = to_status or data.pop("outcome")
         coop_request = services.request_transition(
-            coop_request=coop_request, actor=request.user, to_status=to_status, expected_version=version, **data
+            coop_request=coop_request, actor=acting_user(request), to_status=to_status, expected_version=version, **data
         )
         return self._answer(coop_request)
 
@@ -146,7 +148,9 @@ class CooperationRequestViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, S
         coop_request = self.get_object()
         version = expected_version(request, coop_request)
         data = validated(s.PauseSerializer, request)
-        services.request_pause_clock(coop_request=coop_request, actor=request.user, expected_version=version, **data)
+        services.request_pause_clock(
+            coop_request=coop_request, actor=acting_user(request), expected_version=version, **data
+        )
         return self._answer(coop_request)
 
     @TRANSITION_SCHEMA
@@ -155,6 +159,7 @@ class CooperationRequestViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, S
         coop_request = self.get_object()
         version = expected_version(request, coop_request)
         data = validated(s.TransitionSerializer, request)
-        services.request_resume_clock(coop_request=coop_request, actor=request.user, expected_version=version, **data)
+        services.request_resume_clock(
+            coop_request=coop_request, actor=acting_user(request), expected_version=version, **data
+        )
         return self._answer(coop_request)
-

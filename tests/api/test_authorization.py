@@ -21,7 +21,12 @@ from warrants_app.models import ArrestWarrant, ContactReport
 pytestmark = pytest.mark.django_db
 
 ANONYMOUS, REGISTRY, CLEARED, FOCAL_A, FOCAL_B, FACILITATOR = (
-    "anonymous", "registry", "registry_cleared", "focal_a", "focal_b", "facilitator",
+    "anonymous",
+    "registry",
+    "registry_cleared",
+    "focal_a",
+    "focal_b",
+    "facilitator",
 )
 ROLES = (ANONYMOUS, REGISTRY, CLEARED, FOCAL_A, FOCAL_B, FACILITATOR)
 EVERYONE = frozenset(ROLES) - {ANONYMOUS}
@@ -39,21 +44,32 @@ VISIBLE: dict[str, dict[str, frozenset[str]]] = {
         FACILITATOR: frozenset(),
     },
     "partners": {
-        REGISTRY: frozenset({"a", "b"}), CLEARED: frozenset({"a", "b"}), FACILITATOR: frozenset({"a", "b"}),
-        FOCAL_A: frozenset({"a"}), FOCAL_B: frozenset({"b"}),
+        REGISTRY: frozenset({"a", "b"}),
+        CLEARED: frozenset({"a", "b"}),
+        FACILITATOR: frozenset({"a", "b"}),
+        FOCAL_A: frozenset({"a"}),
+        FOCAL_B: frozenset({"b"}),
     },
     "agreements": {
-        REGISTRY: frozenset({"a", "b", "private_a"}), CLEARED: frozenset({"a", "b", "private_a"}),
-        FOCAL_A: frozenset({"a", "private_a"}), FOCAL_B: frozenset({"b"}),
+        REGISTRY: frozenset({"a", "b", "private_a"}),
+        CLEARED: frozenset({"a", "b", "private_a"}),
+        FOCAL_A: frozenset({"a", "private_a"}),
+        FOCAL_B: frozenset({"b"}),
         FACILITATOR: frozenset({"a", "b"}),
     },
     "warrants": {
-        REGISTRY: frozenset({"public"}), CLEARED: frozenset({"public", "sealed"}),
-        FOCAL_A: frozenset({"public"}), FOCAL_B: frozenset({"public"}), FACILITATOR: frozenset({"public"}),
+        REGISTRY: frozenset({"public"}),
+        CLEARED: frozenset({"public", "sealed"}),
+        FOCAL_A: frozenset({"public"}),
+        FOCAL_B: frozenset({"public"}),
+        FACILITATOR: frozenset({"public"}),
     },
     "contact-reports": {
-        REGISTRY: frozenset({"a", "b"}), CLEARED: frozenset({"a", "b", "sealed_a"}),
-        FOCAL_A: frozenset({"a"}), FOCAL_B: frozenset({"b"}), FACILITATOR: frozenset(),
+        REGISTRY: frozenset({"a", "b"}),
+        CLEARED: frozenset({"a", "b", "sealed_a"}),
+        FOCAL_A: frozenset({"a"}),
+        FOCAL_B: frozenset({"b"}),
+        FACILITATOR: frozenset(),
     },
     "reports": {role: frozenset() for role in EVERYONE},
     "dashboard": {role: frozenset() for role in EVERYONE},
@@ -131,7 +147,10 @@ def world(db):
 
     def contact(warrant: ArrestWarrant, partner, user) -> ContactReport:
         return ContactReport.objects.create(
-            warrant=warrant, partner=partner, reported_by=user, contact_on=datetime.date(2025, 1, 1),
+            warrant=warrant,
+            partner=partner,
+            reported_by=user,
+            contact_on=datetime.date(2025, 1, 1),
             description="Seen at a conference",
         )
 
@@ -226,7 +245,8 @@ def test_operation_under_every_role(world, operation_id):
                 # Lists must hold nothing the role may not see.
                 seen = {str(row.get("id", row.get("code"))) for row in response.json()["results"]}
                 hidden = {
-                    str(pk) for k, pk in objects[operation.resource].items()
+                    str(pk)
+                    for k, pk in objects[operation.resource].items()
                     if k not in VISIBLE[operation.resource][role]
                 }
                 leaked = seen & hidden
@@ -238,6 +258,12 @@ def test_operation_under_every_role(world, operation_id):
 def test_roles_cover_every_role_of_the_portal():
     """The matrix exercises every role the portal defines, bar administrators, who work in the admin."""
     assert {Role.REGISTRY, Role.FOCAL_POINT, Role.FACILITATOR} <= {
-        {REGISTRY: Role.REGISTRY, CLEARED: Role.REGISTRY, FOCAL_A: Role.FOCAL_POINT, FOCAL_B: Role.FOCAL_POINT,
-         FACILITATOR: Role.FACILITATOR}[role] for role in EVERYONE
+        {
+            REGISTRY: Role.REGISTRY,
+            CLEARED: Role.REGISTRY,
+            FOCAL_A: Role.FOCAL_POINT,
+            FOCAL_B: Role.FOCAL_POINT,
+            FACILITATOR: Role.FACILITATOR,
+        }[role]
+        for role in EVERYONE
     }

@@ -83,8 +83,11 @@ def test_filters_and_period_apply(registry_user, figures):
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"start": "2026-13-01"}, "start"), ({"start": "2026-05-01", "end": "2026-01-01"}, "end"),
-     ({"status": "nonsense"}, "status")],
+    [
+        ({"start": "2026-13-01"}, "start"),
+        ({"start": "2026-05-01", "end": "2026-01-01"}, "end"),
+        ({"status": "nonsense"}, "status"),
+    ],
 )
 def test_bad_parameters_get_a_400_naming_them(registry_user, params, field):
     """A malformed date, a reversed period or an unknown choice is a 400, never a 500."""

@@ -63,10 +63,16 @@ def test_facilitator_sees_no_request_items(facilitator, state_a):
 def test_registry_creates_a_draft_and_transmits_it(registry_user, state_a):
     """Create → 201 with an ETag; transmit with If-Match → transmitted with a due date."""
     client = client_for(registry_user)
-    response = client.post(URL, {
-        "partner": state_a.code, "organ": "registry", "request_type": "art93_1_a",
-        "subject": "Whereabouts of a fictional person",
-    }, format="json")
+    response = client.post(
+        URL,
+        {
+            "partner": state_a.code,
+            "organ": "registry",
+            "request_type": "art93_1_a",
+            "subject": "Whereabouts of a fictional person",
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["status"], body["version"], response["ETag"]) == ("draft", 1, f'"{body["id"]}-1"')
@@ -98,12 +104,12 @@ def test_bad_input_gets_a_400_naming_the_field_and_writes_nothing(registry_user,
 
 def test_due_date_before_transmission_is_a_400_from_the_model_rule(registry_user, state_a):
     """A rule of the model, raised by the service, comes back as a 400 naming the field."""
-    draft = factories.CooperationRequestFactory(
-        partner=state_a, status=Status.DRAFT, transmitted_on=None, due_on=None
-    )
+    draft = factories.CooperationRequestFactory(partner=state_a, status=Status.DRAFT, transmitted_on=None, due_on=None)
     client = client_for(registry_user)
     response = client.post(
-        f"{URL}{draft.pk}/transmit/", {"on": "2026-01-10", "due_on": "2026-01-01"}, format="json",
+        f"{URL}{draft.pk}/transmit/",
+        {"on": "2026-01-10", "due_on": "2026-01-01"},
+        format="json",
         HTTP_IF_MATCH=etag(client, draft),
     )
     assert response.status_code == 400
@@ -116,7 +122,9 @@ def test_forbidden_transition_is_a_400_with_the_reason(registry_user, state_a):
     """Closing a request that has no outcome is refused by the transition table."""
     coop_request = factories.CooperationRequestFactory(partner=state_a)
     client = client_for(registry_user)
-    response = client.post(f"{URL}{coop_request.pk}/close/", {}, format="json", HTTP_IF_MATCH=etag(client, coop_request))
+    response = client.post(
+        f"{URL}{coop_request.pk}/close/", {}, format="json", HTTP_IF_MATCH=etag(client, coop_request)
+    )
     assert response.status_code == 400
     assert "cannot become" in response.json()["non_field_errors"][0]
 
@@ -158,14 +166,18 @@ def test_focal_point_acknowledges_and_reports_outcome_with_reasons(focal_point_a
     )
     assert ack.status_code == 200, ack.content
     no_reason = client.post(
-        f"{URL}{coop_request.pk}/report-outcome/", {"outcome": "partially_executed"}, format="json",
+        f"{URL}{coop_request.pk}/report-outcome/",
+        {"outcome": "partially_executed"},
+        format="json",
         HTTP_IF_MATCH=ack["ETag"],
     )
     assert no_reason.status_code == 400
     assert "note" in no_reason.json()
     done = client.post(
-        f"{URL}{coop_request.pk}/report-outcome/", {"outcome": "partially_executed", "note": "Two of three records"},
-        format="json", HTTP_IF_MATCH=ack["ETag"],
+        f"{URL}{coop_request.pk}/report-outcome/",
+        {"outcome": "partially_executed", "note": "Two of three records"},
+        format="json",
+        HTTP_IF_MATCH=ack["ETag"],
     )
     assert done.status_code == 200, done.content
     assert done.json()["status"] == "partially_executed"
@@ -185,8 +197,10 @@ def test_consultations_pause_the_clock(focal_point_a, state_a):
     coop_request = factories.CooperationRequestFactory(partner=state_a, transmitted_on=datetime.date(2026, 1, 5))
     client = client_for(focal_point_a)
     response = client.post(
-        f"{URL}{coop_request.pk}/pause-clock/", {"reason": "consultation_art97", "ground": "prior_treaty"},
-        format="json", HTTP_IF_MATCH=etag(client, coop_request),
+        f"{URL}{coop_request.pk}/pause-clock/",
+        {"reason": "consultation_art97", "ground": "prior_treaty"},
+        format="json",
+        HTTP_IF_MATCH=etag(client, coop_request),
     )
     assert response.status_code == 200, response.content
     assert response.json()["clock_paused_since"] is not None

@@ -43,23 +43,39 @@ def test_schemathesis_finds_no_server_error_and_no_off_schema_response(live_serv
     """Every published operation, fuzzed from the live schema, answers without a 5xx and within its schema."""
     users = make_world()
     token = Token.objects.create(user=users[role])
-    result = subprocess.run(
+    # A fixed argument list of this project's own tool, no shell: nothing from outside reaches the command line.
+    result = subprocess.run(  # noqa: S603
         [
-            str(SCHEMATHESIS), "run", f"{live_server.url}/api/schema/",
-            "--checks", CHECKS,
-            "--header", f"Authorization: Token {token.key}",
-            "--max-examples", str(MAX_EXAMPLES),
-            "--seed", "20261123",
-            "--generation-database", "none",
-            "--workers", "1",
-            "--request-timeout", "30",
+            str(SCHEMATHESIS),
+            "run",
+            f"{live_server.url}/api/schema/",
+            "--checks",
+            CHECKS,
+            "--header",
+            f"Authorization: Token {token.key}",
+            "--max-examples",
+            str(MAX_EXAMPLES),
+            "--seed",
+            "20261123",
+            "--generation-database",
+            "none",
+            "--workers",
+            "1",
+            "--request-timeout",
+            "30",
             "--no-color",
         ],
-        capture_output=True, text=True, timeout=900, cwd=tmp_path, check=False,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=tmp_path,
+        check=False,
     )
     output = result.stdout + result.stderr
     (tmp_path / "schemathesis.log").write_text(output)
     # The headline of each failing operation and what broke, not the whole log.
-    summary = [line for line in output.splitlines() if re.match(r"^(_{3,} |\s*- ST\d+|\s*Schema at|\s*\[5\d\d\])", line)]
+    summary = [
+        line for line in output.splitlines() if re.match(r"^(_{3,} |\s*- ST\d+|\s*Schema at|\s*\[5\d\d\])", line)
+    ]
     assert result.returncode == 0, "\n".join(summary[:200]) + f"\n(full log: {tmp_path / 'schemathesis.log'})"
     assert "No issues found" in output or "passed" in output.lower(), output[-3000:]

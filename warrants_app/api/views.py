@@ -3,6 +3,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cooperation_portal.accounts.models import User
 from cooperation_portal.api.etags import IF_MATCH, expected_version
 from cooperation_portal.api.viewsets import (
     FOCAL_POINTS_ONLY,
@@ -11,6 +12,7 @@ from cooperation_portal.api.viewsets import (
     ActionRoles,
     ScopedViewSet,
     VersionedRetrieveMixin,
+    acting_user,
 )
 from cooperation_portal.api.writes import PartialInputMixin, answer, validated
 from cooperation_portal.partners.models import Partner
@@ -22,16 +24,33 @@ from ..models import ArrestWarrant, ContactReport
 
 
 class ArrestWarrantSerializer(serializers.ModelSerializer[ArrestWarrant]):
-    situation = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    case = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
-    believed_in = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    situation: serializers.SlugRelatedField[Situation] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    case: serializers.SlugRelatedField[Case] = serializers.SlugRelatedField(
+        slug_field="number", read_only=True, allow_null=True
+    )
+    believed_in: serializers.SlugRelatedField[Partner] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
     status = serializers.SerializerMethodField(help_text="Status today, computed from the dates.")
 
     class Meta:
         model = ArrestWarrant
         fields = [
-            "id", "person_name", "situation", "case", "chamber", "issued_on", "charges", "status", "custody_on",
-            "withdrawn_on", "terminated_on", "under_seal", "unsealed_on", "believed_in", "version",
+            "id",
+            "person_name",
+            "situation",
+            "case",
+            "chamber",
+            "issued_on",
+            "charges",
+            "status",
+            "custody_on",
+            "withdrawn_on",
+            "terminated_on",
+            "under_seal",
+            "unsealed_on",
+            "believed_in",
+            "version",
         ]
         read_only_fields = fields
 
@@ -51,7 +70,7 @@ class ArrestWarrantInputSerializer(serializers.Serializer[ArrestWarrant]):
     charges = serializers.CharField(required=False, allow_blank=True, default="")
     under_seal = serializers.BooleanField(default=False)
     believed_in = serializers.SlugRelatedField(
-        slug_field="code", queryset=Partner.objects.states(), many=True, required=False, default=list
+        slug_field="code", queryset=Partner.objects.states(), many=True, required=False
     )
 
 
@@ -79,7 +98,9 @@ class ArrestWarrantViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, Scoped
 
     @extend_schema(request=ArrestWarrantInputSerializer, responses={201: ArrestWarrantSerializer})
     def create(self, request: Request) -> Response:
-        warrant = services.warrant_create(actor=request.user, **validated(ArrestWarrantInputSerializer, request))
+        warrant = services.warrant_create(
+            actor=acting_user(request), **validated(ArrestWarrantInputSerializer, request)
+        )
         data = self.get_serializer(self.get_queryset().get(pk=warrant.pk)).data
         return answer(data, warrant, status.HTTP_201_CREATED)
 
@@ -93,14 +114,16 @@ class ArrestWarrantViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, Scoped
         data = validated(ArrestWarrantUpdateSerializer, request)
         believed_in = data.pop("believed_in", None)
         warrant = services.warrant_update(
-            warrant=warrant, actor=request.user, expected_version=version, data=data, believed_in=believed_in
+            warrant=warrant, actor=acting_user(request), expected_version=version, data=data, believed_in=believed_in
         )
         return answer(self.get_serializer(self.get_queryset().get(pk=warrant.pk)).data, warrant)
 
 
 class ContactReportSerializer(serializers.ModelSerializer[ContactReport]):
-    partner = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    reported_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    partner: serializers.SlugRelatedField[Partner] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    reported_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = ContactReport
@@ -124,7 +147,8 @@ class ContactReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
     filterset_class = ContactReportFilterSet
     permission_classes = [ActionRoles]
     action_roles = {
-        "list": REGISTRY_AND_FOCAL_POINTS, "retrieve": REGISTRY_AND_FOCAL_POINTS,
+        "list": REGISTRY_AND_FOCAL_POINTS,
+        "retrieve": REGISTRY_AND_FOCAL_POINTS,
         "create": FOCAL_POINTS_ONLY,
     }
     ordering = ["-contact_on"]
@@ -132,8 +156,8 @@ class ContactReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
     @extend_schema(request=ContactReportInputSerializer, responses={201: ContactReportSerializer})
     def create(self, request: Request) -> Response:
         data = validated(ContactReportInputSerializer, request)
-        warrant = ArrestWarrant.objects.visible_to(request.user).filter(pk=data.pop("warrant")).first()
+        warrant = ArrestWarrant.objects.visible_to(acting_user(request)).filter(pk=data.pop("warrant")).first()
         if warrant is None:
             raise serializers.ValidationError({"warrant": ["No such public warrant."]})
-        report = services.contact_report_create(actor=request.user, warrant=warrant, **data)
+        report = services.contact_report_create(actor=acting_user(request), warrant=warrant, **data)
         return Response(self.get_serializer(report).data, status=status.HTTP_201_CREATED)
