@@ -4,7 +4,7 @@ from typing import Any
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from cooperation_portal.filters import CodeMultipleChoiceFilter
+from cooperation_portal.filters import CodeMultipleChoiceFilter, IdFilter
 from cooperation_portal.situations.models import Situation
 
 from .models import ArrestWarrant, ContactReport
@@ -30,7 +30,7 @@ class ArrestWarrantFilterSet(django_filters.FilterSet):
 class ContactReportFilterSet(django_filters.FilterSet):
     # A plain number, not a choice over all warrants: validating against every warrant would tell a caller
     # whether a sealed warrant's id exists.
-    warrant = django_filters.NumberFilter(label=_("Warrant"), field_name="warrant_id")
+    warrant = IdFilter(label=_("Warrant"), field_name="warrant_id")
     contact = django_filters.DateFromToRangeFilter(label=_("Contact between"), field_name="contact_on")
 
     class Meta:

@@ -231,3 +231,12 @@ def test_list_issues_a_fixed_number_of_queries(registry_user, django_assert_max_
     with django_assert_max_num_queries(6):
         response = client.get(URL, {"page_size": page_size})
     assert len(response.json()["results"]) == page_size
+
+
+@pytest.mark.parametrize("value", ["-7.567852430555318e+184", "99999999999999999999999", "1.5", "abc"])
+def test_contact_report_warrant_filter_refuses_what_is_not_an_id(registry_user, value):
+    """A warrant filter that is not a whole id in range is a 400 naming the filter, not an overflow (found by
+    Schemathesis: a huge float crashed the count on SQLite)."""
+    response = client_for(registry_user).get("/api/v1/contact-reports/", {"warrant": value})
+    assert response.status_code == 400
+    assert "warrant" in response.json()
