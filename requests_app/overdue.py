@@ -25,7 +25,16 @@ from typing import Any, cast
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import (
+    DateField,
+    DateTimeField,
+    F,
+    PositiveSmallIntegerField,
+    Q,
+    QuerySet,
+    UUIDField,
+    Value,
+)
 from django.utils import timezone
 
 from cooperation_portal.accounts.choices import Role
@@ -215,25 +224,30 @@ def _new_steps(result: SweepResult, level: int) -> QuerySet[EscalationStep, Any]
 
 
 def _record_steps(candidates: QuerySet[CooperationRequest], *, level: int, result: SweepResult) -> int:
-    """INSERT ... SELECT one step per candidate; a step the request already has in this cycle is skipped."""
-    candidates_sql, params = _sql(candidates.values("pk"))
-    # Only backend-quoted table names and ORM-compiled SQL are interpolated; every value is a parameter.
+    """INSERT ... SELECT one step per candidate; a step the request already has in this cycle is skipped.
+
+    The SELECT is the candidates' own query, so the database reads the requests once (no self-join)."""
+    columns = {
+        "coop_request_id": F("pk"),
+        "cycle": F("escalation_cycle"),
+        "level": Value(level, output_field=PositiveSmallIntegerField()),
+        "from_level": F("escalation_level"),
+        "reached_on": Value(result.on, output_field=DateField()),
+        "due_on": F("due_on"),
+        "sweep_id": Value(result.sweep_id, output_field=UUIDField()),
+        "created_at": Value(timezone.now(), output_field=DateTimeField()),
+    }
+    select_sql, params = _sql(
+        candidates.annotate(**{f"step_{name}": value for name, value in columns.items()})
+        .values_list(*(f"step_{name}" for name in columns))
+    )
+    # Only backend-quoted names and ORM-compiled SQL are interpolated; every value is a parameter.
     statement = (
-        f"INSERT INTO {_table(EscalationStep)} "  # noqa: S608
-        "(coop_request_id, cycle, level, from_level, reached_on, due_on, sweep_id, created_at) "
-        "SELECT r.id, r.escalation_cycle, %s, r.escalation_level, %s, r.due_on, %s, %s "
-        f"FROM {_table(CooperationRequest)} r WHERE r.id IN ({candidates_sql}) "
+        f"INSERT INTO {_table(EscalationStep)} ({', '.join(columns)}) {select_sql} "
         "ON CONFLICT DO NOTHING"
     )
-    sweep_field = EscalationStep._meta.get_field("sweep_id")
     with connection.cursor() as cursor:
-        cursor.execute(statement, [
-            level,
-            connection.ops.adapt_datefield_value(result.on),
-            sweep_field.get_db_prep_value(result.sweep_id, connection),
-            connection.ops.adapt_datetimefield_value(timezone.now()),
-            *params,
-        ])
+        cursor.execute(statement, params)
         return max(cursor.rowcount, 0)
 
 
