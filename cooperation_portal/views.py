@@ -10,8 +10,9 @@ from requests_app.models import CooperationRequest
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Each role's landing page; the figures come from the same scoped querysets as every other page."""
-    visible = CooperationRequest.objects.visible_to(request.user)  # type: ignore[arg-type]
+    """Each role's landing page. The figures count what the role may count: what it sees, and for a facilitator
+    every request but those under seal, counted and never listed."""
+    visible = CooperationRequest.objects.countable_by(request.user)  # type: ignore[arg-type]
     today = court_today()
     context = {
         "open_count": visible.open().count(),

@@ -127,14 +127,15 @@ def test_focal_point_sees_only_their_partner_figures(csrf_client, focal_point_a,
     assert (_figure(html, "open-count"), _figure(html, "overdue-count")) == (3, 1)
 
 
-def test_facilitator_sees_no_request_of_anyone(csrf_client, facilitator, requests_on_two_partners):
-    """A facilitator works with aggregates only: no request is visible to them one by one."""
+def test_facilitator_counts_without_seeing_any_request(csrf_client, facilitator, requests_on_two_partners):
+    """A facilitator gets totals (nothing under seal) and no request one by one: no link to any request."""
     _log_in_through_form(csrf_client, facilitator.username)
     response = csrf_client.get(reverse("home"))
     assert response.status_code == 200
     html = response.text
     assert "As facilitator" in html
-    assert (_figure(html, "open-count"), _figure(html, "overdue-count")) == (0, 0)
+    assert (_figure(html, "open-count"), _figure(html, "overdue-count")) == (4, 2)
+    assert "/requests/" not in html
 
 
 def test_logout_is_a_post_and_ends_the_session(csrf_client, registry_user):
