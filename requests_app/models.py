@@ -69,6 +69,8 @@ class CooperationRequest(models.Model):
         _("escalation cycle"), default=0, editable=False,
         help_text=_("Incremented when an escalation is cleared, so that a later one starts its ladder afresh."),
     )
+    # Requests sent together to several partners share a batch; each is still tracked on its own.
+    batch = models.UUIDField(_("sent together as batch"), null=True, blank=True, editable=False, db_index=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, null=True, blank=True,

@@ -1,10 +1,18 @@
 """The only code that writes cooperation requests. Every status change goes through `request_transition`."""
 
 import datetime
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mass_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cooperation_portal.accounts.choices import Role
@@ -28,7 +36,8 @@ from .choices import (
     Status,
     default_response_days,
 )
-from .models import ClockPause, CooperationRequest, RequestEvent
+from .models import Attachment, ClockPause, CooperationRequest, RequestEvent
+from .uploads import CheckedUpload, check_upload
 
 # Fields a draft's author may edit; status and dates move only through transitions.
 EDITABLE_FIELDS = frozenset(
@@ -390,7 +399,7 @@ def _mail_on_commit(recipients: Iterable[str], subject: str, body: str) -> None:
         messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses]
         try:
             send_mass_mail(messages, fail_silently=False)
-        except Exception:  # noqa: BLE001 - the change is committed; a mail outage is logged, not raised
+        except Exception:  # the change is committed; a mail outage is logged, not raised
             logger.exception("Could not e-mail %s about %s", addresses, subject)
 
     transaction.on_commit(send)
