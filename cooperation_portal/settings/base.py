@@ -118,9 +118,10 @@ EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backen
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="cooperation-portal@localhost")
 
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes a missing or bad credential a 401, as API clients expect.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
