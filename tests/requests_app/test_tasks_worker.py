@@ -166,7 +166,11 @@ def workers(transactional_db, redis_dbs, tmp_path) -> Iterator[Workers]:
 
 
 @pytest.fixture
-def client_app() -> Iterator[Celery]:
+def client_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Celery]:
+    # Celery's settings let CELERY_BROKER_URL (and CELERY_RESULT_BACKEND) in the environment win over the broker
+    # given here; CI sets them for the rest of the suite, so without this the tasks went to another Redis db.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    monkeypatch.delenv("CELERY_RESULT_BACKEND", raising=False)
     app = Celery("overdue-worker-tests", broker=BROKER_URL, backend=RESULT_URL)
     app.conf.task_serializer = "json"
     yield app
