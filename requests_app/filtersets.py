@@ -11,7 +11,7 @@ from cooperation_portal.filters import CodeMultipleChoiceFilter
 from cooperation_portal.partners.choices import RegionalGroup
 from cooperation_portal.partners.models import Partner
 
-from .choices import Confidentiality, Organ, RequestType, Status
+from .choices import Confidentiality, EscalationLevel, Organ, RequestType, Status
 from .models import CooperationRequest, RequestEvent
 from .querysets import CooperationRequestQuerySet, overdue_q
 
@@ -31,13 +31,16 @@ class CooperationRequestFilterSet(django_filters.FilterSet):
     confidentiality = django_filters.MultipleChoiceFilter(label=_("Confidentiality"), choices=Confidentiality.choices)
     urgent = django_filters.BooleanFilter(label=_("Urgent"))
     overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue")
+    escalation_level = django_filters.MultipleChoiceFilter(
+        label=_("Escalation"), choices=EscalationLevel.choices, help_text=_("Where the overdue sweep has got to.")
+    )
     transmitted = django_filters.DateFromToRangeFilter(label=_("Transmitted between"), field_name="transmitted_on")
     due = django_filters.DateFromToRangeFilter(label=_("Due between"), field_name="due_on")
 
     class Meta:
         model = CooperationRequest
         fields = ["q", "partner", "regional_group", "request_type", "organ", "status", "confidentiality", "urgent",
-                  "overdue", "transmitted", "due"]
+                  "overdue", "escalation_level", "transmitted", "due"]
 
     def filter_search(self, queryset: CooperationRequestQuerySet, name: str, value: str) -> Any:
         value = value.strip()

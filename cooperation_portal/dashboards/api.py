@@ -22,7 +22,9 @@ from requests_app.models import CooperationRequest
 from .services import dashboard_summary
 
 # Filters a facilitator may apply: none that reaches a single partner or a request's content.
-FACILITATOR_FILTERS = frozenset({"regional_group", "request_type", "organ", "status", "urgent", "overdue"})
+FACILITATOR_FILTERS = frozenset(
+    {"regional_group", "request_type", "organ", "status", "urgent", "overdue", "escalation_level"}
+)
 PERIOD_PARAMS = frozenset({"start", "end"})
 
 

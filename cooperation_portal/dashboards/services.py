@@ -83,6 +83,7 @@ def dashboard_summary(
         "overdue": {
             "total": overdue.count(),
             "by_regional_group": _counts(overdue, "partner__regional_group"),
+            "by_escalation_level": _counts(requests.filter(escalation_level__gt=0).order_by(), "escalation_level"),
         },
         "response_times": response_times(in_period, end=min(end, today)),
         "agreements_in_force": {

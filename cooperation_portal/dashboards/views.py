@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from cooperation_portal.accounts.choices import Role
 from cooperation_portal.partners.choices import RegionalGroup
-from requests_app.choices import Organ, RequestType, Status
+from requests_app.choices import EscalationLevel, Organ, RequestType, Status
 
 from .api import FACILITATOR_FILTERS
 
@@ -29,6 +29,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "request_type": dict(RequestType.choices),
             "organ": dict(Organ.choices),
             "regional_group": dict(RegionalGroup.choices),
+            "escalation_level": dict(EscalationLevel.choices),
         },
     }
     return render(request, "dashboards/dashboard.html", context)

@@ -112,3 +112,18 @@ def test_summary_issues_a_fixed_number_of_queries(registry_user, state_a, state_
     with django_assert_max_num_queries(24):
         response = client_for(registry_user).get(URL)
     assert response.json()["requests"]["transmitted"] == 2 * rows
+
+
+def test_escalation_levels_show_in_the_api_filter_and_dashboard(registry_user, state_a):
+    """The sweep's escalation level is in the request API, filterable, and counted on the dashboard."""
+    from requests_app.choices import EscalationLevel
+
+    escalated = factories.CooperationRequestFactory(
+        partner=state_a, escalation_level=EscalationLevel.SECOND_NOTICE, escalation_changed_on=court_today()
+    )
+    factories.CooperationRequestFactory(partner=state_a)
+    client = client_for(registry_user)
+    listed = client.get("/api/v1/requests/", {"escalation_level": EscalationLevel.SECOND_NOTICE}).json()["results"]
+    assert [(row["id"], row["escalation_level"]) for row in listed] == [(escalated.pk, 3)]
+    summary = client.get(URL).json()
+    assert summary["overdue"]["by_escalation_level"] == {"3": 1}
