@@ -12,7 +12,11 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include("cooperation_portal.api.urls")),
+    path("requests/import/", include("requests_app.import_urls")),
     path("requests/", include("requests_app.urls")),
+    path("agreements/", include("agreements_app.urls")),
+    path("warrants/", include("warrants_app.urls")),
+    path("partners/", include("cooperation_portal.partners.urls")),
     path("reports/", include("cooperation_portal.reports.urls")),
     path("dashboard/", include("cooperation_portal.dashboards.urls")),
 ]

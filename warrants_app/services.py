@@ -14,6 +14,7 @@ from cooperation_portal.dates import court_today
 from cooperation_portal.partners.models import Partner
 from cooperation_portal.situations.models import Case, Situation
 from cooperation_portal.versioning import lock_version, save_versioned
+from requests_app.models import CooperationRequest
 
 from .models import ArrestWarrant, ContactReport
 
@@ -98,3 +99,24 @@ def contact_report_create(
     report.full_clean()
     report.save()
     return report
+
+
+@transaction.atomic
+def warrant_link_requests(
+    *, warrant: ArrestWarrant, actor: User, requests: Iterable[CooperationRequest]
+) -> ArrestWarrant:
+    """Set the arrest and surrender requests linked to a warrant, among the requests the actor may see.
+
+    Links to requests the actor cannot see (under seal, without clearance) are kept as they are: the actor
+    neither learns of them nor removes them by saving the set they see.
+    """
+    locked = ArrestWarrant.objects.select_for_update().get(pk=warrant.pk)
+    _require_registry(actor, sealed=locked.is_sealed_on())
+    wanted = {coop_request.pk for coop_request in requests}
+    visible = CooperationRequest.objects.visible_to(actor)
+    if len(visible.filter(pk__in=wanted)) != len(wanted):
+        # The same answer for a hidden request as for a missing one.
+        raise ValidationError({"linked_requests": _("No such request.")})
+    kept = set(locked.linked_requests.exclude(pk__in=visible.values("pk")).values_list("pk", flat=True))
+    locked.linked_requests.set(wanted | kept)
+    return locked
