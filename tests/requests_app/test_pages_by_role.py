@@ -10,10 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from cooperation_portal.accounts.models import User
 from cooperation_portal.notifications.models import Notification, NotificationKind
 from requests_app import services
 from requests_app.choices import Organ, PauseReason, RequestType, Status
@@ -33,7 +35,7 @@ ROLES = ("anonymous", "registry", "focal_a", "focal_b", "facilitator")
 
 @dataclass
 class World:
-    users: dict[str, object]
+    users: dict[str, User | None]
     transmitted: CooperationRequest
     draft: CooperationRequest
     paused: CooperationRequest
@@ -66,8 +68,6 @@ def world(registry_user, focal_point_a, focal_point_b, facilitator, state_a, sta
                                            to_status=Status.TRANSMITTED)
 
     transmitted = transmit(draft(label="transmitted"))
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     event = services.request_add_message(
         coop_request=transmitted, actor=registry_user, body="MARKER-A-MESSAGE-91b2",
         files=[SimpleUploadedFile("marker-a-evidence-5d1e.pdf", PDF)],
@@ -137,8 +137,9 @@ EXPECTED: dict[str, Row] = {
 
 def client_as(world: World, role: str) -> Client:
     client = Client()
-    if world.users[role] is not None:
-        client.force_login(world.users[role])
+    user = world.users[role]
+    if user is not None:
+        client.force_login(user)
     return client
 
 
