@@ -3,6 +3,7 @@
 import datetime
 import logging
 import uuid
+import zlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mass_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -27,6 +28,7 @@ from cooperation_portal.versioning import lock_version, save_versioned
 
 from .choices import (
     CLOCK_RUNNING_STATUSES,
+    FINAL_STATUSES,
     OUTCOME_STATUSES,
     TRANSITION_ROLES,
     TRANSITIONS,
@@ -47,8 +49,20 @@ EDITABLE_FIELDS = frozenset(
 EDITABLE_AFTER_TRANSMISSION = frozenset({"situation", "case", "subject", "description", "confidentiality", "urgent"})
 
 
+# First key of the PostgreSQL advisory locks that serialize reference numbering (the second is the prefix's hash).
+REFERENCE_LOCK_CLASS = 7301
+
+
 def _next_reference(organ: str, on: datetime.date) -> str:
+    """The next free number of the organ's year. On PostgreSQL a transaction-scoped advisory lock makes two
+    creations at the same moment take turns instead of both reading the same last number; SQLite serializes
+    writers itself."""
     prefix = f"{organ.upper()}-{on.year}-"
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [REFERENCE_LOCK_CLASS, zlib.crc32(prefix.encode()) & 0x7FFFFFFF]
+            )
     last = (
         CooperationRequest.objects.filter(reference__startswith=prefix)
         .order_by("-reference")
@@ -110,12 +124,19 @@ def request_update(
     """Edit a request's particulars; refuses if someone else saved it since `expected_version` was read."""
     _require_role(actor, {Role.REGISTRY}, _("edit requests"))
     locked = lock_version(coop_request, expected_version)
+    if locked.status in FINAL_STATUSES:
+        raise ValidationError(
+            _("A request that is %(status)s can no longer be edited.") % {"status": locked.get_status_display()}
+        )
     allowed = EDITABLE_FIELDS if locked.status == Status.DRAFT else EDITABLE_AFTER_TRANSMISSION
     unknown = set(data) - allowed
     if unknown:
         raise ValidationError(
-            {field: _("This field cannot be changed once the request is %(status)s.")
-             % {"status": locked.get_status_display()} for field in sorted(unknown)}
+            {
+                field: _("This field cannot be changed once the request is %(status)s.")
+                % {"status": locked.get_status_display()}
+                for field in sorted(unknown)
+            }
         )
     old_confidentiality = locked.confidentiality
     for field, value in data.items():
@@ -123,7 +144,9 @@ def request_update(
     save_versioned(locked, sorted(data), actor=actor)
     if locked.confidentiality != old_confidentiality:
         RequestEvent.objects.create(
-            coop_request=locked, kind=EventKind.RECLASSIFIED, actor=actor,
+            coop_request=locked,
+            kind=EventKind.RECLASSIFIED,
+            actor=actor,
             note=f"{old_confidentiality} → {locked.confidentiality}",
         )
     return locked
@@ -184,8 +207,12 @@ def request_transition(
         fields.append("clock_paused_since")
     save_versioned(locked, fields, actor=actor)
     RequestEvent.objects.create(
-        coop_request=locked, kind=EventKind.TRANSITION, from_status=from_status, to_status=to_status,
-        actor=actor, note=note,
+        coop_request=locked,
+        kind=EventKind.TRANSITION,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        note=note,
     )
     return locked
 
@@ -194,8 +221,12 @@ def _end_pause(locked: CooperationRequest, *, on: datetime.date) -> ClockPause:
     """Close the open pause and push the due date back by the days the clock stood still."""
     pause = ClockPause.objects.select_for_update().get(coop_request=locked, ended_on__isnull=True)
     if on < pause.started_on:
-        raise ValidationError({"on": _("The clock cannot resume before it was paused (%(date)s).")
-                               % {"date": pause.started_on.isoformat()}})
+        raise ValidationError(
+            {
+                "on": _("The clock cannot resume before it was paused (%(date)s).")
+                % {"date": pause.started_on.isoformat()}
+            }
+        )
     pause.ended_on = on
     pause.full_clean()
     pause.save(update_fields=["ended_on"])
@@ -225,8 +256,9 @@ def request_pause_clock(
     if locked.status not in CLOCK_RUNNING_STATUSES:
         raise ValidationError(_("Only a transmitted request awaiting its outcome has a deadline clock to pause."))
     if locked.clock_paused_since is not None:
-        raise ValidationError(_("The deadline clock is already paused since %(date)s.")
-                              % {"date": locked.clock_paused_since.isoformat()})
+        raise ValidationError(
+            _("The deadline clock is already paused since %(date)s.") % {"date": locked.clock_paused_since.isoformat()}
+        )
     if reason == PauseReason.CONSULTATION and not ground:
         raise ValidationError({"ground": _("Consultations under art. 97 must give their ground.")})
     if reason != PauseReason.CONSULTATION and ground:
@@ -239,7 +271,9 @@ def request_pause_clock(
     locked.clock_paused_since = on
     save_versioned(locked, ["clock_paused_since"], actor=actor)
     RequestEvent.objects.create(
-        coop_request=locked, kind=EventKind.CLOCK_PAUSED, actor=actor,
+        coop_request=locked,
+        kind=EventKind.CLOCK_PAUSED,
+        actor=actor,
         note="\n".join(str(part) for part in (PauseReason(reason).label, ground, note) if part),
     )
     return pause
@@ -265,7 +299,9 @@ def request_resume_clock(
     pause = _end_pause(locked, on=on)
     save_versioned(locked, ["clock_paused_since", "due_on"], actor=actor)
     RequestEvent.objects.create(
-        coop_request=locked, kind=EventKind.CLOCK_RESUMED, actor=actor,
+        coop_request=locked,
+        kind=EventKind.CLOCK_RESUMED,
+        actor=actor,
         note=note or _("Due date now %(date)s.") % {"date": locked.due_on.isoformat() if locked.due_on else "-"},
     )
     return pause
@@ -294,8 +330,9 @@ def request_add_message(
     if not body and not files:
         raise ValidationError({"body": _("Write a message or attach a document.")})
     if len(files) > MAX_FILES_PER_MESSAGE:
-        raise ValidationError({"files": _("Attach at most %(count)s documents to one message.")
-                               % {"count": MAX_FILES_PER_MESSAGE}})
+        raise ValidationError(
+            {"files": _("Attach at most %(count)s documents to one message.") % {"count": MAX_FILES_PER_MESSAGE}}
+        )
     checked: list[CheckedUpload] = []
     problems: list[str] = []
     for upload in files:
@@ -313,8 +350,13 @@ def request_add_message(
     try:
         for upload, info in zip(files, checked, strict=True):
             attachment = Attachment(
-                coop_request=coop_request, event=event, original_name=info.original_name,
-                content_type=info.content_type, size=info.size, sha256=info.sha256, uploaded_by=actor,
+                coop_request=coop_request,
+                event=event,
+                original_name=info.original_name,
+                content_type=info.content_type,
+                size=info.size,
+                sha256=info.sha256,
+                uploaded_by=actor,
             )
             upload.seek(0)
             # The stored name is generated by Attachment.file's upload_to; only the checked type's extension is kept.
@@ -332,9 +374,7 @@ def request_add_message(
 
 
 @transaction.atomic
-def request_create_for_partners(
-    *, actor: User, partners: Sequence[Partner], **fields: Any
-) -> list[CooperationRequest]:
+def request_create_for_partners(*, actor: User, partners: Sequence[Partner], **fields: Any) -> list[CooperationRequest]:
     """Log one request to several partners at once: one draft per partner, each tracked on its own.
 
     All are written in one transaction (all or none), with sequential references, and share a batch id.
@@ -413,14 +453,20 @@ def _describe(coop_request: CooperationRequest) -> str:
 
 
 def _notify_focal_points(coop_request: CooperationRequest) -> None:
-    recipients = User.objects.filter(
-        role=Role.FOCAL_POINT, partner_id=coop_request.partner_id, is_active=True
-    ).exclude(email="").values_list("email", flat=True)
+    recipients = (
+        User.objects.filter(role=Role.FOCAL_POINT, partner_id=coop_request.partner_id, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
     subject = _("New cooperation request %(reference)s") % {"reference": coop_request.reference}
-    body = _("A cooperation request was transmitted to %(partner)s: %(what)s\nResponse due on %(due)s.\n"
-             "Sign in to the portal to read and answer it: %(link)s") % {
-        "partner": coop_request.partner, "what": _describe(coop_request),
-        "due": coop_request.due_on.isoformat() if coop_request.due_on else "-", "link": _request_link(coop_request),
+    body = _(
+        "A cooperation request was transmitted to %(partner)s: %(what)s\nResponse due on %(due)s.\n"
+        "Sign in to the portal to read and answer it: %(link)s"
+    ) % {
+        "partner": coop_request.partner,
+        "what": _describe(coop_request),
+        "due": coop_request.due_on.isoformat() if coop_request.due_on else "-",
+        "link": _request_link(coop_request),
     }
     _mail_on_commit(recipients, subject, body)
 
@@ -431,14 +477,19 @@ def _notify_registry(coop_request: CooperationRequest, *, actor: User, what: str
     if coop_request.created_by_id:
         followers.add(coop_request.created_by_id)
     staff = User.objects.filter(pk__in=followers, role=Role.REGISTRY, is_active=True).exclude(email="")
-    recipients = [user.email for user in staff if CooperationRequest.objects.visible_to(user).filter(
-        pk=coop_request.pk).exists()]
+    recipients = [
+        user.email for user in staff if CooperationRequest.objects.visible_to(user).filter(pk=coop_request.pk).exists()
+    ]
     recipients += list(getattr(settings, "PORTAL_REGISTRY_NOTIFY_EMAILS", []))
     subject = _("%(partner)s answered request %(reference)s") % {
-        "partner": coop_request.partner, "reference": coop_request.reference,
+        "partner": coop_request.partner,
+        "reference": coop_request.reference,
     }
     body = _("%(who)s (%(partner)s) recorded %(what)s on %(request)s.\nSee it in the portal: %(link)s") % {
-        "who": actor.get_full_name() or actor.get_username(), "partner": coop_request.partner, "what": what,
-        "request": _describe(coop_request), "link": _request_link(coop_request),
+        "who": actor.get_full_name() or actor.get_username(),
+        "partner": coop_request.partner,
+        "what": what,
+        "request": _describe(coop_request),
+        "link": _request_link(coop_request),
     }
     _mail_on_commit(recipients, subject, body)

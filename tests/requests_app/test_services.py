@@ -244,3 +244,47 @@ def test_history_keeps_who_changed_what_and_when(registry_user, focal_point_a, s
         (Status.TRANSMITTED, registry_user.pk, 2),
         (Status.ACKNOWLEDGED, focal_point_a.pk, 3),
     ]
+
+
+@pytest.mark.parametrize("status", [Status.CLOSED, Status.WITHDRAWN])
+def test_closed_or_withdrawn_request_can_no_longer_be_edited(registry_user, state_a, status):
+    """Once closed or withdrawn, a request's particulars are frozen: the edit is refused and nothing changes."""
+    coop_request = factories.CooperationRequestFactory(partner=state_a, status=status, closed_on=court_today())
+    with pytest.raises(ValidationError) as excinfo:
+        services.request_update(
+            coop_request=coop_request, actor=registry_user, expected_version=1, data={"subject": "Changed"}
+        )
+    assert "can no longer be edited" in str(excinfo.value)
+    coop_request.refresh_from_db()
+    assert (coop_request.subject != "Changed", coop_request.version) == (True, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_creations_at_once_get_distinct_references(state_a):
+    """Two registry users logging a request at the same moment get consecutive references, not a clash."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Concurrent writers need PostgreSQL; SQLite serializes writers itself.")
+    users = [factories.RegistryFactory(username=f"clerk{i}") for i in range(2)]
+    barrier = threading.Barrier(2)
+    created, errors = [], []
+
+    def create(user):
+        try:
+            barrier.wait(timeout=10)
+            created.append(_draft(user, state_a).reference)
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create, args=(user,)) for user in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors
+    assert sorted(created) == [f"REGISTRY-{court_today().year}-000001", f"REGISTRY-{court_today().year}-000002"]
