@@ -493,3 +493,13 @@ def test_pages_render_in_french(registry_user, state_a):
     client.cookies["django_language"] = "fr"
     assert "Exporter en CSV" in client.get(reverse("requests:list")).text
     assert "Chronologie" in client.get(detail_url(coop_request)).text
+
+
+def test_list_shows_each_requests_escalation_step(client, registry_user, state_a):
+    """The sweep's escalation step is visible in the list, beside the subject."""
+    from requests_app.choices import EscalationLevel
+
+    factories.CooperationRequestFactory(partner=state_a, escalation_level=EscalationLevel.SECOND_NOTICE)
+    client.force_login(registry_user)
+    body = client.get("/requests/").content.decode()
+    assert 'data-testid="escalation">Second notice</span>' in body
