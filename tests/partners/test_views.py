@@ -113,3 +113,11 @@ def test_nav_links_a_focal_point_to_their_own_state(users, state_a):
     text = client_as(users, "focal_a").get(reverse("home")).content.decode()
     assert reverse("partners:profile", kwargs={"code": state_a.code}) in text
     assert reverse("agreements:list") in text and reverse("warrants:list") in text
+
+
+def test_profile_in_french(users, state_a):
+    """With French chosen, the profile's headings are in French."""
+    client = client_as(users, "focal_a")
+    client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+    text = client.get(reverse("partners:profile", kwargs={"code": state_a.code})).content.decode()
+    assert "Statut de Rome" in text and "Mon État" in text
