@@ -11,7 +11,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mass_mail
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from cooperation_portal.accounts.choices import Role
 from cooperation_portal.accounts.models import User
 from cooperation_portal.dates import court_today
+from cooperation_portal.notifications.models import Notification, NotificationKind
 from cooperation_portal.partners.models import Partner
 from cooperation_portal.situations.models import Case, Situation
 
@@ -402,7 +402,7 @@ def request_create_for_partners(*, actor: User, partners: Sequence[Partner], **f
 
 
 def request_transition_and_notify(**kwargs: Any) -> CooperationRequest:
-    """`request_transition`, then e-mail whoever must act next once the change is committed.
+    """`request_transition`, then notify whoever must act next (in the portal, and by e-mail once committed).
 
     Transmission notifies the partner's focal points; a focal point's answer notifies the registry.
     """
@@ -416,7 +416,7 @@ def request_transition_and_notify(**kwargs: Any) -> CooperationRequest:
 
 
 def request_pause_clock_and_notify(**kwargs: Any) -> ClockPause:
-    """`request_pause_clock`, then e-mail the registry when a focal point asked for consultations or postponement."""
+    """`request_pause_clock`, then notify the registry when a focal point asked for consultations or postponement."""
     pause = request_pause_clock(**kwargs)
     actor: User = kwargs["actor"]
     if actor.role == Role.FOCAL_POINT:
@@ -429,20 +429,23 @@ def _request_link(coop_request: CooperationRequest) -> str:
     return f"{getattr(settings, 'PORTAL_BASE_URL', '').rstrip('/')}{path}"
 
 
-def _mail_on_commit(recipients: Iterable[str], subject: str, body: str) -> None:
-    """One message per recipient, sent only if the change commits; a mail failure never undoes the change."""
-    addresses = sorted({address for address in recipients if address})
-    if not addresses:
+def _notify(users: Iterable[User], coop_request: CooperationRequest, *, kind: str, subject: str, body: str) -> None:
+    """Write one outbox row per user in the change's own transaction: the row is the in-portal notification, and
+    the sender task, queued once the change commits, e-mails each row once (users without an address: portal only).
+    """
+    rows = [
+        Notification(recipient=user, coop_request=coop_request, kind=kind, subject=subject, body=body) for user in users
+    ]
+    if not rows:
         return
+    Notification.objects.bulk_create(rows)
 
-    def send() -> None:
-        messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses]
-        try:
-            send_mass_mail(messages, fail_silently=False)
-        except Exception:  # the change is committed; a mail outage is logged, not raised
-            logger.exception("Could not e-mail %s about %s", addresses, subject)
+    def queue_delivery() -> None:
+        from .tasks import send_notifications  # tasks import this module
 
-    transaction.on_commit(send)
+        send_notifications.delay()
+
+    transaction.on_commit(queue_delivery)
 
 
 def _describe(coop_request: CooperationRequest) -> str:
@@ -453,11 +456,7 @@ def _describe(coop_request: CooperationRequest) -> str:
 
 
 def _notify_focal_points(coop_request: CooperationRequest) -> None:
-    recipients = (
-        User.objects.filter(role=Role.FOCAL_POINT, partner_id=coop_request.partner_id, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
+    recipients = User.objects.filter(role=Role.FOCAL_POINT, partner_id=coop_request.partner_id, is_active=True)
     subject = _("New cooperation request %(reference)s") % {"reference": coop_request.reference}
     body = _(
         "A cooperation request was transmitted to %(partner)s: %(what)s\nResponse due on %(due)s.\n"
@@ -468,7 +467,7 @@ def _notify_focal_points(coop_request: CooperationRequest) -> None:
         "due": coop_request.due_on.isoformat() if coop_request.due_on else "-",
         "link": _request_link(coop_request),
     }
-    _mail_on_commit(recipients, subject, body)
+    _notify(recipients, coop_request, kind=NotificationKind.TRANSMITTED, subject=subject, body=body)
 
 
 def _notify_registry(coop_request: CooperationRequest, *, actor: User, what: str) -> None:
@@ -476,11 +475,10 @@ def _notify_registry(coop_request: CooperationRequest, *, actor: User, what: str
     followers = set(RequestEvent.objects.filter(coop_request=coop_request).values_list("actor_id", flat=True))
     if coop_request.created_by_id:
         followers.add(coop_request.created_by_id)
-    staff = User.objects.filter(pk__in=followers, role=Role.REGISTRY, is_active=True).exclude(email="")
+    staff = User.objects.filter(pk__in=followers, role=Role.REGISTRY, is_active=True)
     recipients = [
-        user.email for user in staff if CooperationRequest.objects.visible_to(user).filter(pk=coop_request.pk).exists()
+        user for user in staff if CooperationRequest.objects.visible_to(user).filter(pk=coop_request.pk).exists()
     ]
-    recipients += list(getattr(settings, "PORTAL_REGISTRY_NOTIFY_EMAILS", []))
     subject = _("%(partner)s answered request %(reference)s") % {
         "partner": coop_request.partner,
         "reference": coop_request.reference,
@@ -492,4 +490,4 @@ def _notify_registry(coop_request: CooperationRequest, *, actor: User, what: str
         "request": _describe(coop_request),
         "link": _request_link(coop_request),
     }
-    _mail_on_commit(recipients, subject, body)
+    _notify(recipients, coop_request, kind=NotificationKind.ANSWERED, subject=subject, body=body)

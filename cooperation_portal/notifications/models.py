@@ -13,6 +13,8 @@ from .querysets import NotificationQuerySet
 
 class NotificationKind(models.TextChoices):
     ESCALATION = "escalation", _("Overdue request escalation")
+    TRANSMITTED = "transmitted", _("Request transmitted to your partner")
+    ANSWERED = "answered", _("Answer from a partner")
 
 
 class Notification(models.Model):

@@ -10,6 +10,7 @@ import re
 import pytest
 from django.core import mail
 
+from cooperation_portal.notifications.services import notifications_send
 from requests_app.choices import EventKind, Status
 from requests_app.models import Attachment, CooperationRequest
 from tests import factories
@@ -63,6 +64,7 @@ def test_request_lifecycle_in_the_browser(new_page, registry_user, focal_point_a
     staff.wait_for_url(re.compile(r"/requests/\d+/$"))
     assert staff.get_by_test_id("status").inner_text() == "Transmitted"
     assert staff.get_by_test_id("due-on").inner_text() == proposed_due
+    notifications_send()  # what the Celery task queued on commit does
     assert [m.to for m in mail.outbox] == [[focal_point_a.email]]
 
     # State A's focal point: finds it in the inbox, acknowledges, replies with a PDF.

@@ -11,6 +11,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from cooperation_portal.dates import court_today
+from cooperation_portal.notifications.models import Notification
+from cooperation_portal.notifications.services import notifications_send
 from cooperation_portal.partners.choices import RegionalGroup
 from requests_app import services
 from requests_app.choices import Confidentiality, EventKind, Organ, RequestType, Status, default_response_days
@@ -306,6 +308,10 @@ def test_transmit_form_proposes_the_types_due_date_and_notifies_focal_points(
     assert response.status_code == 302
     coop_request.refresh_from_db()
     assert (coop_request.status, coop_request.due_on) == (Status.TRANSMITTED, chosen)
+    # In the portal at once; by e-mail when the sender task runs, once.
+    assert list(Notification.objects.for_user(focal_point_a).values_list("kind", flat=True)) == ["transmitted"]
+    assert notifications_send() == 1
+    assert notifications_send() == 0
     assert [m.to for m in mail.outbox] == [[focal_point_a.email]]
     # Confidential particulars stay in the portal.
     assert coop_request.subject not in mail.outbox[0].body
@@ -354,6 +360,8 @@ def test_focal_point_answers_and_registry_sees_it_at_once(
     kinds = list(RequestEvent.objects.filter(coop_request=coop_request).values_list("kind", flat=True))
     assert kinds == [EventKind.CREATED, EventKind.TRANSITION, EventKind.TRANSITION, EventKind.MESSAGE,
                      EventKind.CLOCK_PAUSED, EventKind.TRANSITION]
+    assert Notification.objects.for_user(registry_user).filter(kind="answered").count() == 4
+    assert notifications_send() == 4
     assert len(mail.outbox) == 4
     assert all(m.to == [registry_user.email] for m in mail.outbox)
 
