@@ -162,6 +162,8 @@ def _broker_transport_options(broker_url: str) -> dict[str, object]:
         "data_folder_in": root / "queue",
         "data_folder_out": root / "queue",
         "processed_folder": root / "processed",
+        # Kombu's default is "control" in the working directory, which would litter the checkout.
+        "control_folder": root / "control",
     }
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
