@@ -37,6 +37,48 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
+def reset_escalation_state() -> float:
+    """Forget every escalation (steps, their events, notifications, levels) so the next sweep is the first ever.
+    Returns the seconds it took; the caller does not count them."""
+    from django.db import connection
+
+    from cooperation_portal.notifications.models import Notification
+    from requests_app.choices import EventKind
+    from requests_app.models import CooperationRequest, EscalationStep, RequestEvent
+
+    started = time.perf_counter()
+    Notification.objects.all()._raw_delete(Notification.objects.db)
+    EscalationStep.objects.all()._raw_delete(EscalationStep.objects.db)
+    RequestEvent.objects.filter(kind=EventKind.ESCALATION)._raw_delete(RequestEvent.objects.db)
+    CooperationRequest.objects.exclude(escalation_level=0, escalation_cycle=0).update(
+        escalation_level=0, escalation_changed_on=None, escalation_cycle=0
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("VACUUM ANALYZE")
+    return time.perf_counter() - started
+
+
+def timed_sweep(on: datetime.date) -> dict[str, float | int]:
+    """One sweep as of `on`: seconds, SQL statements, rows changed, Python allocation peak and peak RSS so far."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from requests_app import overdue
+
+    tracemalloc.start()
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        result = overdue.sweep(on=on)
+        elapsed = time.perf_counter() - started
+    _, python_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "seconds": elapsed, "queries": len(queries), "escalated": result.total_escalated, "cleared": result.cleared,
+        "notifications": result.notifications, "py_peak_mb": python_peak / 2**20, "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
 def say(*parts: object, flush: bool = False) -> None:
     sys.stdout.write(" ".join(str(part) for part in parts) + "\n")
     if flush:
@@ -58,11 +100,9 @@ def main() -> None:
 
     django.setup()
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     from cooperation_portal.dates import court_today
     from cooperation_portal.notifications.models import Notification
-    from requests_app import overdue
     from requests_app.choices import EventKind
     from requests_app.models import CooperationRequest, EscalationStep, RequestEvent
 
@@ -79,17 +119,8 @@ def main() -> None:
     open_count = CooperationRequest.objects.open().count()
 
     if not args.no_reset:
-        started = time.perf_counter()
-        Notification.objects.all()._raw_delete(Notification.objects.db)
-        EscalationStep.objects.all()._raw_delete(EscalationStep.objects.db)
-        RequestEvent.objects.filter(kind=EventKind.ESCALATION)._raw_delete(RequestEvent.objects.db)
-        CooperationRequest.objects.exclude(escalation_level=0, escalation_cycle=0).update(
-            escalation_level=0, escalation_changed_on=None, escalation_cycle=0
-        )
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("VACUUM ANALYZE")
-        say(f"Escalation state reset in {time.perf_counter() - started:.1f} s (not timed).", flush=True)
+        seconds = reset_escalation_state()
+        say(f"Escalation state reset in {seconds:.1f} s (not timed).", flush=True)
 
     today = court_today()
     runs = [("first sweep", today), ("second sweep, same day", today),
@@ -98,15 +129,9 @@ def main() -> None:
     rows = []
     rss_before = _rss_mb()
     for label, on in runs:
-        tracemalloc.start()
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
-            result = overdue.sweep(on=on)
-            elapsed = time.perf_counter() - started
-        _, python_peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        rows.append((label, elapsed, len(queries), result.total_escalated, result.cleared, result.notifications,
-                     python_peak / 2**20, _peak_rss_mb()))
+        measured = timed_sweep(on)
+        rows.append((label, measured["seconds"], measured["queries"], measured["escalated"], measured["cleared"],
+                     measured["notifications"], measured["py_peak_mb"], measured["peak_rss_mb"]))
 
     say()
     say(f"Database: {connection.vendor} {connection.settings_dict['NAME']}; {total:,} requests, "

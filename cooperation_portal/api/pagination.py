@@ -1,6 +1,94 @@
+"""Page-number pagination whose count stops early: an exact COUNT(*) over a million filtered rows costs more than
+the page itself (ARCHITECTURE.md, "What a big table punishes")."""
+
+import math
+from functools import partial
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+# Rows counted exactly before `count` becomes a lower bound: 20 pages of 50 (a list shows "1,000+").
+COUNT_LIMIT = 1_000
+
+
+class LimitedCountPaginator(Paginator):
+    """Counts at most `limit` + 1 rows. Past that, `count` is a lower bound and `count_exact` is False.
+
+    `limit` is at least the rows up to the end of the page asked for, so that page and the existence of the next
+    one are always known exactly; only the total past them is left uncounted.
+    """
+
+    def __init__(self, object_list: Any, per_page: int, *, limit: int | None = COUNT_LIMIT, **kwargs: Any) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.limit = limit
+
+    @cached_property
+    def count(self) -> int:
+        if self.limit is None or not isinstance(self.object_list, QuerySet):
+            return super().count
+        # A sliced queryset counts in a subquery that stops at LIMIT; no ORDER BY, so no sort of the matches.
+        return self.object_list.order_by()[: self.limit + 1].count()
+
+    @property
+    def count_exact(self) -> bool:
+        return self.limit is None or not isinstance(self.object_list, QuerySet) or self.count <= self.limit
+
+    @cached_property
+    def num_pages(self) -> int:
+        if self.count == 0 and not self.allow_empty_first_page:
+            return 0
+        return max(1, math.ceil(self.count / self.per_page))
 
 
 class PortalPagination(PageNumberPagination):
+    """`count` is exact up to COUNT_LIMIT rows (or the end of the page asked for, if further); past it, `count` is
+    the number of rows counted so far and `count_exact` is false. `page=last` always counts exactly."""
+
     page_size_query_param = "page_size"
     max_page_size = 200
+    django_paginator_class: Any = LimitedCountPaginator
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
+        # One pagination instance serves one request, so the limit can ride on its paginator class.
+        self.django_paginator_class = partial(LimitedCountPaginator, limit=self._count_limit(request))
+        return super().paginate_queryset(queryset, request, view)
+
+    def _count_limit(self, request: Request) -> int | None:
+        page_size = self.get_page_size(request) or 1
+        raw_page = request.query_params.get(self.page_query_param, "1")
+        if raw_page in self.last_page_strings:
+            return None
+        try:
+            page = max(1, int(raw_page))
+        except ValueError:
+            page = 1
+        return max(COUNT_LIMIT, page * page_size)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        assert self.page is not None  # set by paginate_queryset, which DRF calls first
+        paginator = self.page.paginator
+        assert isinstance(paginator, LimitedCountPaginator)
+        return Response(
+            {
+                "count": paginator.count,
+                "count_exact": paginator.count_exact,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count"]["description"] = (
+            f"Matching rows: exact when `count_exact` is true; otherwise a lower bound (at least {COUNT_LIMIT:,} "
+            "rows, or the rows up to the end of this page, match)."
+        )
+        response["properties"]["count_exact"] = {"type": "boolean", "example": True}
+        response["required"] = [*response.get("required", []), "count_exact"]
+        return response

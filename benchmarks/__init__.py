@@ -1,0 +1,1 @@
+"""Benchmarks: scripts run by hand (see README.md here), never collected by pytest."""

@@ -1,0 +1,91 @@
+"""The dashboard summary's cache of request figures: a change shows at once, scopes never share an entry, and a
+repeated call is cheaper than the first."""
+
+import datetime
+
+import pytest
+from rest_framework.test import APIClient
+
+from cooperation_portal.dates import court_today
+from requests_app import overdue
+from requests_app.choices import Confidentiality
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/dashboard/summary/"
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def requests_to_a_and_b(state_a, state_b):
+    """Two requests to A (one overdue for a month), one to B, one under seal to B, all sent 40 days ago."""
+    sent = court_today() - datetime.timedelta(days=40)
+    factories.CooperationRequestFactory(partner=state_a, transmitted_on=sent)
+    factories.CooperationRequestFactory(partner=state_a, transmitted_on=sent, due_on=sent + datetime.timedelta(days=5))
+    factories.CooperationRequestFactory(partner=state_b, transmitted_on=sent)
+    factories.CooperationRequestFactory(
+        partner=state_b, transmitted_on=sent, confidentiality=Confidentiality.UNDER_SEAL
+    )
+    return sent
+
+
+def test_a_new_request_shows_on_the_next_call(registry_user, state_a, requests_to_a_and_b):
+    """A request written after a first call is counted by the second: the cache key moves with the data."""
+    client = client_for(registry_user)
+    assert client.get(URL).json()["requests"]["transmitted"] == 3
+    factories.CooperationRequestFactory(partner=state_a, transmitted_on=requests_to_a_and_b)
+    assert client.get(URL).json()["requests"]["transmitted"] == 4
+
+
+def test_the_overdue_sweep_shows_on_the_next_call(registry_user, requests_to_a_and_b):
+    """The sweep writes escalation levels without touching `updated_at`; its steps still move the cache key."""
+    client = client_for(registry_user)
+    assert client.get(URL).json()["overdue"]["by_escalation_level"] == {}
+    result = overdue.sweep(on=court_today())
+    assert result.total_escalated == 1
+    assert sum(client.get(URL).json()["overdue"]["by_escalation_level"].values()) == 1
+
+
+def test_scopes_never_share_an_entry(
+    registry_user, cleared_registry_user, focal_point_a, focal_point_b, facilitator, requests_to_a_and_b
+):
+    """Each scope gets its own figures, called one after the other on unchanged data: the sealed request counts for
+    cleared registry staff and for B's own focal point only."""
+    seen = {
+        name: client_for(user).get(URL).json()
+        for name, user in [
+            ("registry", registry_user),
+            ("cleared", cleared_registry_user),
+            ("a", focal_point_a),
+            ("b", focal_point_b),
+            ("facilitator", facilitator),
+        ]
+    }
+    assert {name: body["requests"]["transmitted"] for name, body in seen.items()} == {
+        "registry": 3,
+        "cleared": 4,
+        "a": 2,
+        "b": 2,
+        "facilitator": 3,
+    }
+    assert [row["code"] for row in seen["a"]["requests"]["by_partner"]] == ["NLD"]
+    assert [row["code"] for row in seen["b"]["requests"]["by_partner"]] == ["BEL"]
+    assert "by_partner" not in seen["facilitator"]["requests"]
+
+
+def test_a_repeated_call_reads_the_figures_from_the_cache(
+    registry_user, requests_to_a_and_b, django_assert_num_queries
+):
+    """The second call on unchanged data: the request's savepoint and its release, the data stamp, agreements (two)
+    and warrants (two); none of the request aggregates (the first call made nine of them)."""
+    client = client_for(registry_user)
+    first = client.get(URL).json()
+    with django_assert_num_queries(7):
+        second = client.get(URL).json()
+    assert second == first
