@@ -9,9 +9,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PORTAL_VAR_DIR=/app/var \
     PORTAL_MEDIA_ROOT=/data/media
 
-# gettext compiles the French translations at build time.
+# gettext compiles the French translations at build time; the PostgreSQL client tools serve backup_portal and
+# restore_portal (pg_dump and pg_restore of the server's major version or later).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext \
+    && apt-get install -y --no-install-recommends gettext postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system portal && useradd --system --gid portal --home-dir /app --shell /usr/sbin/nologin portal

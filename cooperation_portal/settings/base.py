@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "warrants_app",
     "cooperation_portal.demo",
     "cooperation_portal.reports",
+    "cooperation_portal.backup",
 ]
 
 MIDDLEWARE = [
