@@ -12,13 +12,14 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
 from cooperation_portal.accounts.choices import Role
 from cooperation_portal.accounts.models import User
+from cooperation_portal.audit.services import get_in_scope_or_404
 from cooperation_portal.versioning import StaleVersionError
 from requests_app.forms import PortalFormMixin
 from requests_app.views import RoleRequiredMixin
@@ -35,7 +36,7 @@ PAGE_SIZE = 50
 
 
 def visible_agreement(user: User, pk: int) -> VoluntaryAgreement:
-    return get_object_or_404(VoluntaryAgreement.objects.visible_to(user).select_related("partner"), pk=pk)
+    return get_in_scope_or_404(VoluntaryAgreement.objects.visible_to(user).select_related("partner"), pk=pk)
 
 
 def with_status_label(agreement: VoluntaryAgreement) -> VoluntaryAgreement:

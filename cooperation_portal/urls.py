@@ -19,4 +19,5 @@ urlpatterns = [
     path("partners/", include("cooperation_portal.partners.urls")),
     path("reports/", include("cooperation_portal.reports.urls")),
     path("dashboard/", include("cooperation_portal.dashboards.urls")),
+    path("audit/", include("cooperation_portal.audit.urls")),
 ]

@@ -24,12 +24,22 @@ from django.views import View
 
 from cooperation_portal.accounts.choices import Role
 from cooperation_portal.accounts.models import User
+from cooperation_portal.audit.choices import AuditKind
+from cooperation_portal.audit.services import audit_record, get_in_scope_or_404
 from cooperation_portal.dates import court_today
 from cooperation_portal.notifications.models import Notification
 from cooperation_portal.notifications.services import notification_mark_read
 
 from . import exports, services
-from .choices import CLOCK_RUNNING_STATUSES, FINAL_STATUSES, OUTCOME_STATUSES, TRANSITION_ROLES, TRANSITIONS, Status
+from .choices import (
+    CLOCK_RUNNING_STATUSES,
+    FINAL_STATUSES,
+    OUTCOME_STATUSES,
+    TRANSITION_ROLES,
+    TRANSITIONS,
+    Confidentiality,
+    Status,
+)
 from .filtersets import CooperationRequestFilterSet
 from .forms import (
     BatchRequestForm,
@@ -90,8 +100,8 @@ def visible_requests(user: User) -> QuerySet[CooperationRequest]:
 
 
 def get_visible_request(user: User, pk: int) -> CooperationRequest:
-    """The request if the user may see it; a hidden one is a 404, exactly like a missing one."""
-    return get_object_or_404(visible_requests(user), pk=pk)
+    """The request if the user may see it; a hidden one is a 404, exactly like a missing one (and is audited)."""
+    return get_in_scope_or_404(visible_requests(user), pk=pk)
 
 
 # --- Which actions a user may take on a request, computed once from the transition table ---
@@ -250,9 +260,24 @@ class RequestExportView(RequestListView):
         filterset, queryset, _sort = self.filtered()
         if not filterset.is_valid():
             return HttpResponse(_("The filters are not valid."), status=400, content_type="text/plain")
+        audit_record(
+            kind=AuditKind.EXPORT, request=request, object_type="requests_app.cooperationrequest",
+            detail=export_audit_detail(request, self.file_format),
+        )
         if self.file_format == "xlsx":
             return exports.requests_xlsx_response(queryset)
         return exports.requests_csv_response(queryset)
+
+
+def export_audit_detail(request: HttpRequest, file_format: str) -> dict[str, Any]:
+    """The export's format and the filters it applied; a free-text search is noted, not copied."""
+    detail: dict[str, Any] = {"format": file_format}
+    for key in sorted(request.GET)[:20]:
+        if key == "q":
+            detail["search"] = bool(request.GET.get(key))
+        else:
+            detail[key] = request.GET.getlist(key)
+    return detail
 
 
 # --- One request ---
@@ -274,6 +299,8 @@ class RequestDetailView(RoleRequiredMixin, View):
             "actions": allowed_actions(self.user, coop_request),
             "is_overdue": CooperationRequest.objects.filter(pk=coop_request.pk).overdue(court_today()).exists(),
         }
+        if coop_request.confidentiality == Confidentiality.UNDER_SEAL:
+            audit_record(kind=AuditKind.SEALED_VIEW, request=request, obj=coop_request)
         return render(request, "requests/detail.html", context)
 
 
@@ -531,11 +558,17 @@ class AttachmentDownloadView(RoleRequiredMixin, View):
 
     def get(self, request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
         coop_request = get_visible_request(self.user, pk)
-        attachment = get_object_or_404(Attachment, pk=attachment_pk, coop_request=coop_request)
+        attachment = get_in_scope_or_404(Attachment.objects.filter(coop_request=coop_request), pk=attachment_pk)
         try:
             handle = attachment.file.open("rb")
         except (FileNotFoundError, ValueError) as error:
             raise Http404(_("The stored file is missing.")) from error
+        audit_record(
+            kind=AuditKind.DOWNLOAD, request=request, obj=attachment,
+            detail={
+                "request": coop_request.pk, "under_seal": coop_request.confidentiality == Confidentiality.UNDER_SEAL,
+            },
+        )
         response = FileResponse(
             handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
         )

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
@@ -20,6 +20,8 @@ from agreements_app.forms import style_filter_form
 from agreements_app.views import add_service_error, render_form
 from cooperation_portal.accounts.choices import Role
 from cooperation_portal.accounts.models import User
+from cooperation_portal.audit.choices import AuditKind
+from cooperation_portal.audit.services import audit_record, get_in_scope_or_404
 from cooperation_portal.dates import court_today
 from cooperation_portal.versioning import StaleVersionError
 from requests_app.models import CooperationRequest
@@ -38,10 +40,8 @@ PAGE_SIZE = 50
 
 
 def visible_warrant(user: User, pk: int) -> ArrestWarrant:
-    """The warrant if the user may see it; a sealed one without clearance is a 404, like a missing id."""
-    warrant = get_object_or_404(
-        ArrestWarrant.objects.visible_to(user).select_related("situation", "case"), pk=pk
-    )
+    """The warrant if the user may see it; a sealed one without clearance is a 404, like a missing id (audited)."""
+    warrant = get_in_scope_or_404(ArrestWarrant.objects.visible_to(user).select_related("situation", "case"), pk=pk)
     return with_labels(warrant)
 
 
@@ -82,6 +82,8 @@ class WarrantDetailView(RoleRequiredMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         warrant = visible_warrant(self.user, pk)
+        if warrant.sealed_today:  # type: ignore[attr-defined]
+            audit_record(kind=AuditKind.SEALED_VIEW, request=request, obj=warrant)
         context = {
             "warrant": warrant,
             "believed_in": warrant.believed_in.all(),

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db import models
+from django.http import Http404
 from rest_framework import permissions, viewsets
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
@@ -11,6 +12,7 @@ from rest_framework.views import APIView
 
 from cooperation_portal.accounts.choices import Role
 from cooperation_portal.accounts.models import User
+from cooperation_portal.audit.services import audit_scope_miss
 
 
 def acting_user(request: Request) -> User:
@@ -33,6 +35,22 @@ class ScopedViewSet(viewsets.GenericViewSet):
             raise TypeError(f"{type(self).__name__}.queryset must offer visible_to(user)")
         return queryset.visible_to(self.request.user)
 
+    def get_object(self) -> Any:
+        """The object in scope; when the id exists outside the caller's scope, the miss is audited and the answer
+        is the same 404 as for a missing id."""
+        try:
+            return super().get_object()
+        except Http404:
+            lookup_kwarg = self.lookup_url_kwarg or self.lookup_field
+            if lookup_kwarg in self.kwargs:
+                audit_scope_miss(
+                    self.get_queryset().model,
+                    request=self.request,
+                    scoped=self.get_queryset(),
+                    **{self.lookup_field: self.kwargs[lookup_kwarg]},
+                )
+            raise
+
 
 class VersionedRetrieveMixin:
     """Retrieve that answers with the object's ETag, for the If-Match its changes must carry."""
@@ -41,7 +59,11 @@ class VersionedRetrieveMixin:
         from .writes import answer
 
         obj = self.get_object()  # type: ignore[attr-defined]
+        self.retrieved(request, obj)
         return answer(self.get_serializer(obj).data, obj)  # type: ignore[attr-defined]
+
+    def retrieved(self, request: Request, obj: Any) -> None:
+        """Called once the object is read, before it is answered: where a viewset audits a view of sealed material."""
 
 
 class ActionRoles(permissions.BasePermission):

@@ -7,6 +7,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cooperation_portal.audit.choices import AuditKind
+from cooperation_portal.audit.services import audit_record
+
 from .querysets import may_read_reports
 from .serializers import ReportPeriodSerializer
 from .services import annual_report
@@ -37,4 +40,10 @@ class AnnualReportView(APIView):
     def get(self, request: Request) -> Response:
         period = ReportPeriodSerializer(data=request.query_params)
         period.is_valid(raise_exception=True)
-        return Response(annual_report(start=period.validated_data["start"], end=period.validated_data["end"]))
+        start, end = period.validated_data["start"], period.validated_data["end"]
+        report = annual_report(start=start, end=end)
+        audit_record(
+            kind=AuditKind.EXPORT, request=request, object_type="reports.annualreport",
+            detail={"start": start.isoformat(), "end": end.isoformat(), "format": "json"},
+        )
+        return Response(report)

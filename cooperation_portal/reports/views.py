@@ -13,8 +13,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
+
+from cooperation_portal.audit.choices import AuditKind
+from cooperation_portal.audit.services import audit_record, get_in_scope_or_404
 
 from .choices import CONTENT_TYPES, ExportFormat, ExportStatus
 from .exports import render_report, report_sections
@@ -71,17 +74,26 @@ def report_download(request: HttpRequest) -> HttpResponse:
         export = report_export_request(
             user=request.user, start=start, end=end, format=export_format  # type: ignore[arg-type]
         )
+        audit_record(kind=AuditKind.EXPORT, request=request, obj=export, detail=_period(start, end, export_format))
         return redirect("reports:export-status", pk=export.pk)
     content = render_report(annual_report(start=start, end=end), ExportFormat(export_format))
+    audit_record(
+        kind=AuditKind.EXPORT, request=request, object_type="reports.annualreport",
+        detail=_period(start, end, export_format),
+    )
     response = HttpResponse(content, content_type=CONTENT_TYPES[export_format])
     filename = f"annual-report-{start:%Y%m%d}-{end:%Y%m%d}.{export_format}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
+def _period(start: Any, end: Any, export_format: str) -> dict[str, str]:
+    return {"start": start.isoformat(), "end": end.isoformat(), "format": export_format}
+
+
 def _visible_export(request: HttpRequest, pk: int) -> ReportExport:
     # Someone else's export is "not found", the same answer as a missing one.
-    return get_object_or_404(ReportExport.objects.visible_to(request.user), pk=pk)  # type: ignore[arg-type]
+    return get_in_scope_or_404(ReportExport.objects.visible_to(request.user), pk=pk)  # type: ignore[arg-type]
 
 
 @require_GET
@@ -103,6 +115,9 @@ def export_download(request: HttpRequest, pk: int) -> FileResponse:
     export = _visible_export(request, pk)
     if export.status != ExportStatus.DONE or not export.file:
         raise Http404("This export has no file yet.")
+    audit_record(
+        kind=AuditKind.DOWNLOAD, request=request, obj=export, detail=_period(export.start, export.end, export.format)
+    )
     return FileResponse(
         export.file.open("rb"), as_attachment=True, filename=export.download_name,
         content_type=CONTENT_TYPES[export.format],

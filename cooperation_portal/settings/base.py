@@ -48,6 +48,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Outside the view's transaction, and around the session and two-factor checks, to record their refusals too.
+    "cooperation_portal.audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -237,3 +239,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     "send-notifications": {"task": "requests_app.tasks.send_notifications", "schedule": 60.0},
 }
+
+# --- Audit trail (cooperation_portal/audit): security events, append-only, read at /audit/ and in the admin ---
+INSTALLED_APPS = [*INSTALLED_APPS, "cooperation_portal.audit"]
+# Trusted proxies in front of the portal (PORTAL_TRUSTED_PROXY_COUNT, also read for django-axes): the audit trail
+# records the address the nearest of them saw, never what the client put in X-Forwarded-For.
+PORTAL_AUDIT_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)

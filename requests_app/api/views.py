@@ -20,9 +20,11 @@ from cooperation_portal.api.viewsets import (
     acting_user,
 )
 from cooperation_portal.api.writes import answer, validated
+from cooperation_portal.audit.choices import AuditKind
+from cooperation_portal.audit.services import audit_record
 
 from .. import services
-from ..choices import Status
+from ..choices import Confidentiality, Status
 from ..filtersets import CooperationRequestFilterSet
 from ..models import CooperationRequest, RequestEvent
 from . import serializers as s
@@ -65,6 +67,10 @@ class CooperationRequestViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, S
                 "clock_pauses",
             )
         return queryset
+
+    def retrieved(self, request: Request, obj: CooperationRequest) -> None:
+        if obj.confidentiality == Confidentiality.UNDER_SEAL:
+            audit_record(kind=AuditKind.SEALED_VIEW, request=request, obj=obj)
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action == "retrieve":

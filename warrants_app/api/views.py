@@ -15,6 +15,8 @@ from cooperation_portal.api.viewsets import (
     acting_user,
 )
 from cooperation_portal.api.writes import PartialInputMixin, answer, validated
+from cooperation_portal.audit.choices import AuditKind
+from cooperation_portal.audit.services import audit_record
 from cooperation_portal.partners.models import Partner
 from cooperation_portal.situations.models import Case, Situation
 
@@ -95,6 +97,10 @@ class ArrestWarrantViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, Scoped
     action_roles = {"create": REGISTRY_ONLY, "partial_update": REGISTRY_ONLY}
     ordering_fields = ["issued_on", "person_name"]
     ordering = ["-issued_on", "person_name"]
+
+    def retrieved(self, request: Request, obj: ArrestWarrant) -> None:
+        if obj.is_sealed_on():
+            audit_record(kind=AuditKind.SEALED_VIEW, request=request, obj=obj)
 
     @extend_schema(request=ArrestWarrantInputSerializer, responses={201: ArrestWarrantSerializer})
     def create(self, request: Request) -> Response:
