@@ -15,13 +15,17 @@ VAR_DIR := $(or $(PORTAL_VAR_DIR),var)
 DEMO_LOGINS := $(VAR_DIR)/demo-logins.txt
 DEMO_REQUESTS ?= 2000
 PYTEST_ARGS ?=
+# The benchmark fills and measures its own PostgreSQL database (created when missing).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
+BENCH_ARGS ?=
 
-.PHONY: help install system system-test messages run test lint
+.PHONY: help install system system-test system-bench messages run test lint bench
 
 help:
 	@echo "make run    start the portal (web, worker, beat) with demo data on http://127.0.0.1:8000"
 	@echo "make test   run the test suite (SQLite by default; PostgreSQL when DATABASE_URL is set)"
 	@echo "make lint   ruff and mypy over the whole tree"
+	@echo "make bench  the benchmark at a million requests on PostgreSQL (BENCH_DATABASE_URL, BENCH_ARGS)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +41,8 @@ $(STAMP): requirements/base.txt requirements/dev.txt | $(BIN)/python
 # stops, so nothing fails later for a reason nobody sees.
 RUN_DEBS := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 TEST_DEBS := chromium
+# The benchmark's load test drives gunicorn with wrk.
+BENCH_DEBS := wrk
 
 define ensure_debs
 	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
@@ -55,6 +61,9 @@ system:
 
 system-test:
 	$(call ensure_debs,$(TEST_DEBS))
+
+system-bench:
+	$(call ensure_debs,$(BENCH_DEBS))
 
 messages: $(STAMP) system
 	$(MANAGE) compilemessages --ignore=.venv --ignore=var --ignore=node_modules -v 0
@@ -94,3 +103,6 @@ test: install system-test
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
+
+bench: install system-bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) PYTHONUNBUFFERED=1 $(BIN)/python benchmarks/run.py $(BENCH_ARGS)
