@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .forms import PortalFormMixin
 from .importing import MAX_FILE_BYTES, MAX_ROWS
+from .uploads import check_file_name
 
 
 class ImportUploadForm(PortalFormMixin, forms.Form):
@@ -24,6 +25,7 @@ class ImportUploadForm(PortalFormMixin, forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
+        check_file_name(upload)
         if upload.size > MAX_FILE_BYTES:
             raise forms.ValidationError(
                 _("The file is larger than %(size)s.") % {"size": filesizeformat(MAX_FILE_BYTES)}

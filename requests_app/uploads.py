@@ -21,6 +21,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cooperation_portal.multipart import UNSAFE_NAME_ATTRIBUTE
+
 PDF = "application/pdf"
 PNG = "image/png"
 JPEG = "image/jpeg"
@@ -48,11 +50,16 @@ DEFAULT_MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
 MAX_ZIP_MEMBERS = 5_000
 
-# PDF features that run code or carry other files; a document sent to the Court has no need of them.
-PDF_ACTIVE_NAMES = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/EmbeddedFiles")
+# PDF features that run code, act by themselves, send data out or carry other files; a document sent to the Court
+# has no need of them. /AA: actions run on opening a page or touching a field; /OpenAction itself is common and
+# harmless (it opens at a page) and is refused only when it runs one of these.
+PDF_ACTIVE_NAMES = (
+    "JavaScript", "JS", "Launch", "EmbeddedFile", "EmbeddedFiles", "AA", "RichMedia", "SubmitForm", "ImportData",
+    "GoToE", "XFA",
+)
 _PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
-_PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFiles?)(?![A-Za-z0-9])")
+_PDF_ACTIVE = re.compile(rb"/(" + "|".join(PDF_ACTIVE_NAMES).encode() + rb")(?![A-Za-z0-9])")
 # Inflating every stream of a large PDF is bounded, so a compressed bomb inside a PDF cannot exhaust memory.
 _PDF_INFLATE_LIMIT = 50 * 1024 * 1024
 
@@ -87,8 +94,29 @@ def safe_name(name: str) -> str:
     return base[:255] or "attachment"
 
 
+def _visible(name: str) -> str:
+    """A name as sent, with its control characters spelled out, so that a refusal can show them."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in name)
+
+
+def check_file_name(upload: UploadedFile) -> None:
+    """Refuse a file whose name, as sent, named folders, a parent folder or held control characters.
+
+    The multipart parser already cut such a name down (cooperation_portal/multipart.py says why it is refused
+    rather than kept cut down); it left the name as sent on the file.
+    """
+    sent = getattr(upload, UNSAFE_NAME_ATTRIBUTE, None)
+    if sent is not None:
+        raise ValidationError(
+            _("“%(name)s” is refused: a file name may not name folders (/ or \\), a parent folder (..) or hold "
+              "control characters. Rename the file and send it again.") % {"name": _visible(sent)[:300]},
+            code="unsafe_name",
+        )
+
+
 def check_upload(upload: UploadedFile) -> CheckedUpload:
     """Accept `upload` or raise ValidationError; reads the file but writes nothing."""
+    check_file_name(upload)
     name = safe_name(upload.name or "")
     limit = max_upload_bytes()
     if upload.size is None or upload.size > limit:
@@ -156,8 +184,8 @@ def _has_active_content(data: bytes) -> bool:
 
 def _check_pdf(content: bytes, name: str) -> None:
     refusal = ValidationError(
-        _("“%(name)s” is a PDF with active content (JavaScript, launch actions or embedded files), which is not "
-          "accepted. Print it to a plain PDF and send that.") % {"name": name},
+        _("“%(name)s” is a PDF with active content (JavaScript, automatic or launch actions, forms that send data, "
+          "or embedded files), which is not accepted. Print it to a plain PDF and send that.") % {"name": name},
         code="pdf_active_content",
     )
     if _has_active_content(content):
@@ -198,6 +226,7 @@ def _check_zip_document(content: bytes, name: str) -> str:
     for member in members:
         if member.file_size > 1024 * 1024 and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1):
             raise bomb
+    _inflate_every_member(archive, members, max_unzipped, name, bomb)
     names = {member.filename for member in members}
     if any(n.lower().endswith("vbaproject.bin") for n in names):
         raise ValidationError(
@@ -214,6 +243,29 @@ def _check_zip_document(content: bytes, name: str) -> str:
     except (zipfile.BadZipFile, zlib.error, OSError, RuntimeError, NotImplementedError) as error:
         raise _refuse_type(name) from error
     raise _refuse_type(name)
+
+
+def _inflate_every_member(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], budget: int, name: str,
+                          bomb: ValidationError) -> None:
+    """Inflate every member, counting what comes out, and check its CRC.
+
+    The sizes checked above are what the archive claims; a member that claims a small size but inflates to more
+    fails its CRC when reading stops at the claimed size, so a lying bomb is refused without being inflated whole.
+    """
+    try:
+        for member in members:
+            with archive.open(member) as handle:
+                while chunk := handle.read(1024 * 1024):
+                    budget -= len(chunk)
+                    if budget < 0:
+                        raise bomb
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError) as error:
+        # RuntimeError: an encrypted member; NotImplementedError: a compression method zipfile cannot read.
+        raise ValidationError(
+            _("“%(name)s” is damaged, encrypted, or its content does not match its declared sizes, and is refused.")
+            % {"name": name},
+            code="damaged_archive",
+        ) from error
 
 
 def _read_member(archive: zipfile.ZipFile, member: str, limit: int) -> bytes:

@@ -31,6 +31,24 @@ class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
         fields = ["id", "event", "original_name", "content_type", "size", "sha256", "uploaded_at"]
 
 
+class MessageSerializer(RequestEventSerializer):
+    """A message event with the documents attached to it."""
+
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta(RequestEventSerializer.Meta):
+        fields = [*RequestEventSerializer.Meta.fields, "attachments"]
+
+
+class MessageInputSerializer(serializers.Serializer[RequestEvent]):
+    body = serializers.CharField(required=False, allow_blank=True, default="", max_length=20_000)
+    files = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list,
+        help_text="Documents to attach: multipart/form-data, the field repeated once per file. Each is checked by "
+        "its content (size, allowed types, active PDF content, zip bombs) and its name before anything is stored.",
+    )
+
+
 class ClockPauseSerializer(serializers.ModelSerializer[ClockPause]):
     class Meta:
         model = ClockPause

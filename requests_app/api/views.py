@@ -6,6 +6,8 @@ from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -22,6 +24,7 @@ from cooperation_portal.api.viewsets import (
 from cooperation_portal.api.writes import answer, validated
 from cooperation_portal.audit.choices import AuditKind
 from cooperation_portal.audit.services import audit_record
+from cooperation_portal.multipart import APIMultiPartParser
 
 from .. import services
 from ..choices import Confidentiality, Status
@@ -56,6 +59,7 @@ class CooperationRequestViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, S
         "withdraw": REGISTRY_ONLY,
         "pause_clock": REGISTRY_AND_FOCAL_POINTS,
         "resume_clock": REGISTRY_ONLY,
+        "add_message": REGISTRY_AND_FOCAL_POINTS,
     }
 
     def get_queryset(self) -> QuerySet[CooperationRequest]:
@@ -169,3 +173,23 @@ class CooperationRequestViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, S
             coop_request=coop_request, actor=acting_user(request), expected_version=version, **data
         )
         return self._answer(coop_request)
+
+    @extend_schema(
+        request={"multipart/form-data": s.MessageInputSerializer, "application/json": s.MessageInputSerializer},
+        responses={201: s.MessageSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="messages", parser_classes=[APIMultiPartParser, JSONParser])
+    def add_message(self, request: Request, pk: str | None = None) -> Response:
+        """Record a message on the request, with documents attached; a refused document stores nothing at all.
+
+        A message is not a change to the request's particulars, so it carries no If-Match.
+        """
+        coop_request = self.get_object()
+        misplaced = sorted(set(request.FILES) - {"files"})
+        if misplaced:
+            raise ValidationError({field: ["Attach documents in the field “files”."] for field in misplaced})
+        data = validated(s.MessageInputSerializer, request)
+        event = services.request_add_message(
+            coop_request=coop_request, actor=acting_user(request), body=data["body"], files=data["files"]
+        )
+        return Response(s.MessageSerializer(event).data, status=status.HTTP_201_CREATED)

@@ -97,6 +97,7 @@ OPERATIONS: dict[str, Operation] = {
     "v1_requests_resume_clock_create": Operation("requests", REGISTRY_ROLES),
     "v1_requests_close_create": Operation("requests", REGISTRY_ROLES),
     "v1_requests_withdraw_create": Operation("requests", REGISTRY_ROLES),
+    "v1_requests_messages_create": Operation("requests", REGISTRY_AND_FOCAL),
     "v1_agreements_list": Operation("agreements", EVERYONE),
     "v1_agreements_create": Operation("agreements", REGISTRY_ROLES),
     "v1_agreements_retrieve": Operation("agreements", EVERYONE),
