@@ -123,6 +123,16 @@ class SituationRef:
     case_ids: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class WarrantRef:
+    """A numbered warrant as a request links to it: its id, situation, case and day of issue (an ordinal)."""
+
+    id: int
+    situation_id: int
+    case_id: int | None
+    issued: int
+
+
 class Picker(Generic[T]):
     """Weighted choice in O(log n) from one uniform draw; cheaper than random.choices for a million rows."""
 
@@ -166,6 +176,8 @@ class DemoContext:
     # A demo partner's share of requests is boosted so each focal point login has plenty to see.
     favoured_partner_ids: Sequence[int] = ()
     warrant_by_case: dict[int, int] = field(default_factory=dict)
+    # Numbered warrants by number (generator.plan_warrant), for link_bulk_warrant.
+    bulk_warrants: dict[int, WarrantRef] = field(default_factory=dict)
     partner_picker: Picker[PartnerRef] = field(init=False)
     state_picker: Picker[PartnerRef] | None = field(init=False)
     span_days: int = field(init=False)
@@ -424,6 +436,12 @@ def plan_request(ctx: DemoContext, index: int) -> RequestPlan:
     def as_date(ordinal: int | None) -> datetime.date | None:
         return _from_ordinal(ordinal) if ordinal is not None else None
 
+    if request_type in ARREST and situation_id is not None and ctx.bulk_warrants:
+        bulk = link_bulk_warrant(ctx.bulk_warrants, index, transmitted if transmitted is not None else created)
+        if bulk is not None:
+            # The request executes that warrant, so it is filed under the warrant's situation and case.
+            warrant_id, situation_id, case_id = bulk.id, bulk.situation_id, bulk.case_id
+
     year = _from_ordinal(transmitted if transmitted is not None else created).year
     subject = f"{SUBJECT_TEXT[request_type]} ({year}, demo {index:06d})"
     row = (
@@ -467,3 +485,233 @@ def rows_for(plans: Sequence[RequestPlan], ids: Sequence[int]) -> RowBatch:
 def transitions_are_allowed(statuses: Sequence[str]) -> bool:
     """True when each consecutive pair is allowed by the lifecycle's transition table."""
     return all(b in TRANSITIONS[a] for a, b in itertools.pairwise(statuses))
+
+
+# ---------------------------------------------------------------- registers: arrest warrants and voluntary agreements
+#
+# Besides the few hand-shaped fixture warrants (services.demo_fixtures_ensure), a run of N requests holds
+# N // REQUESTS_PER_WARRANT numbered warrants and N // REQUESTS_PER_AGREEMENT numbered agreements. Number j depends
+# on (seed, j) and the reference data alone, so that a larger N only adds numbers, as for requests.
+
+REQUESTS_PER_WARRANT = 250
+REQUESTS_PER_AGREEMENT = 250
+# Numbered warrants name "Fictional Person 10000" and up; the fixture persons are numbered 0001-0048.
+BULK_PERSON_PREFIX = "Fictional Person "
+BULK_PERSON_BASE = 10_000
+FIXTURE_PERSON_REGEX = r"^Fictional Person [0-9]{4}$"
+AGREEMENT_SOURCE = "Demo data (fictional)"
+FIRST_WARRANT = datetime.date(2005, 1, 1)
+FIRST_AGREEMENT = datetime.date(2004, 6, 1)
+
+WARRANT_COLUMNS = (
+    "id", "person_name", "situation_id", "case_id", "chamber", "issued_on", "charges", "custody_on", "withdrawn_on",
+    "terminated_on", "under_seal", "unsealed_on", "version",
+)
+BELIEVED_IN_COLUMNS = ("arrestwarrant_id", "partner_id")
+AGREEMENT_COLUMNS = (
+    "partner_id", "agreement_type", "title", "negotiation_started_on", "signed_on", "in_force_on", "terminated_on",
+    "is_public", "source", "notes", "version",
+)
+
+CHAMBERS = ("Pre-Trial Chamber I", "Pre-Trial Chamber II", "Pre-Trial Chamber III")
+CHARGES = (
+    "Fictional charges (demo data): war crimes.",
+    "Fictional charges (demo data): crimes against humanity.",
+    "Fictional charges (demo data): war crimes and crimes against humanity.",
+    "Fictional charges (demo data): offences against the administration of justice (art. 70).",
+)
+# How a numbered warrant stands on `today`: the end of its proceedings, or none (at large).
+CUSTODY, WITHDRAWN_WARRANT, TERMINATED, AT_LARGE = "custody_on", "withdrawn_on", "terminated_on", ""
+WARRANT_END_PICKER = Picker([CUSTODY, WITHDRAWN_WARRANT, TERMINATED, AT_LARGE], [0.30, 0.08, 0.12, 0.50])
+# A sealed warrant: unsealed already, to be unsealed on a set future day, or sealed with no day set.
+UNSEALED, UNSEALS_LATER, SEALED = "unsealed", "unseals_later", "sealed"
+SEAL_PICKER = Picker([UNSEALED, UNSEALS_LATER, SEALED], [0.45, 0.25, 0.30])
+# Warrants 0-7 show every outcome and every seal whatever the seed: (end, under seal, seal kind).
+_FORCED_WARRANTS = (
+    (AT_LARGE, False, ""), (CUSTODY, True, UNSEALED), (WITHDRAWN_WARRANT, False, ""), (TERMINATED, False, ""),
+    (AT_LARGE, True, SEALED), (AT_LARGE, True, UNSEALS_LATER), (AT_LARGE, True, UNSEALED), (CUSTODY, False, ""),
+)
+
+AGREEMENT_TYPES = ("relocation", "enforcement", "interim_release", "release")  # AgreementType values
+AGREEMENT_TYPE_PICKER = Picker(list(AGREEMENT_TYPES), [0.40, 0.25, 0.15, 0.20])
+AGREEMENT_TOPICS = {
+    "relocation": "the relocation of witnesses",
+    "enforcement": "the enforcement of sentences",
+    "interim_release": "interim release",
+    "release": "the release of persons",
+}
+# How far an agreement got by `today` (AgreementStatus values).
+AGREEMENT_STAGES = ("under_negotiation", "signed", "in_force", "terminated")
+AGREEMENT_STAGE_PICKER = Picker(list(AGREEMENT_STAGES), [0.12, 0.18, 0.55, 0.15])
+STATE_PARTY_SHARE = 0.9
+
+
+@dataclass
+class RegisterContext:
+    """What numbered warrants and agreements depend on besides (seed, number): read once from the database."""
+
+    seed: int
+    today: datetime.date
+    situations: Sequence[SituationRef]
+    # States in code order; agreements go to States Parties on `today` mostly.
+    states: Sequence[PartnerRef]
+    state_party_ids: frozenset[int] = frozenset()
+    # (partner id, type) of agreements that are not demo data: the reference loader finds its rows by that pair.
+    taken_agreement_pairs: frozenset[tuple[int, str]] = frozenset()
+    parties: list[PartnerRef] = field(init=False)
+    non_parties: list[PartnerRef] = field(init=False)
+    rng: random.Random = field(init=False, default_factory=random.Random)
+
+    def __post_init__(self) -> None:
+        if not self.situations:
+            raise ValueError("Numbered warrants need the demo situations.")
+        self.parties = [p for p in self.states if p.id in self.state_party_ids]
+        self.non_parties = [p for p in self.states if p.id not in self.state_party_ids]
+
+
+@dataclass
+class WarrantPlan:
+    index: int
+    row: tuple[object, ...]  # WARRANT_COLUMNS without "id"
+    believed_in: tuple[int, ...]
+
+
+def person_name_for(index: int) -> str:
+    return f"{BULK_PERSON_PREFIX}{BULK_PERSON_BASE + index}"
+
+
+def warrant_index_of(person_name: str) -> int | None:
+    """The number of a numbered warrant ("Fictional Person 10012" is 12); None for a fixture or any other name."""
+    number = person_name.removeprefix(BULK_PERSON_PREFIX)
+    if number == person_name or not number.isdigit() or int(number) < BULK_PERSON_BASE:
+        return None
+    return int(number) - BULK_PERSON_BASE
+
+
+def agreement_title_for(index: int, agreement_type: str) -> str:
+    return f"Fictional agreement on {AGREEMENT_TOPICS[agreement_type]} (demo {index:06d})"
+
+
+def agreement_index_of(title: str) -> int | None:
+    """The number of a demo agreement from its title ("... (demo 000012)" is 12); None for any other title."""
+    head, _, number = title.rpartition("(demo ")
+    if not head or not number.endswith(")") or not number[:-1].isdigit():
+        return None
+    return int(number[:-1])
+
+
+def plan_warrant(ctx: RegisterContext, index: int) -> WarrantPlan:
+    """The numbered warrant `index` of the run seeded `ctx.seed`: a pure function of both (and of ctx's data)."""
+    rng = ctx.rng
+    rng.seed(f"warrant-{ctx.seed}-{index}")
+    r = rng.random
+    today = ctx.today.toordinal()
+
+    def days(lo: int, hi: int) -> int:
+        return lo + int(r() * (hi - lo + 1))
+
+    situation = ctx.situations[int(r() * len(ctx.situations))]
+    case_id = situation.case_ids[int(r() * len(situation.case_ids))] if situation.case_ids and r() < 0.8 else None
+    latest_issue = today - 60
+    # More warrants in later years, as for requests.
+    issued = FIRST_WARRANT.toordinal() + int((latest_issue - FIRST_WARRANT.toordinal()) * r() ** 0.7)
+    end, under_seal, seal = WARRANT_END_PICKER.pick(r()), r() < 0.35, SEAL_PICKER.pick(r())
+    if index < len(_FORCED_WARRANTS):
+        end, under_seal, seal = _FORCED_WARRANTS[index]
+    ends: dict[str, int | None] = {CUSTODY: None, WITHDRAWN_WARRANT: None, TERMINATED: None}
+    if end:
+        ends[end] = min(issued + int(rng.expovariate(1 / 700)), today)
+    unsealed = None
+    custody = ends[CUSTODY]
+    if under_seal:
+        if custody is not None:
+            # Arrest unseals a warrant at the latest.
+            unsealed = days(issued, custody)
+        elif seal == UNSEALED:
+            unsealed = days(issued, today)
+        elif seal == UNSEALS_LATER:
+            unsealed = today + days(1, 730)
+    believed_in: tuple[int, ...] = ()
+    if custody is None and ctx.states:
+        picks = {int(r() * len(ctx.states)) for _ in range(days(1, 3))}
+        believed_in = tuple(ctx.states[i].id for i in sorted(picks))
+    chamber = CHAMBERS[int(r() * len(CHAMBERS))]
+    charges = CHARGES[int(r() * len(CHARGES))]
+
+    def as_date(ordinal: int | None) -> datetime.date | None:
+        return _from_ordinal(ordinal) if ordinal is not None else None
+
+    row = (
+        person_name_for(index), situation.id, case_id, chamber, _from_ordinal(issued), charges,
+        as_date(ends[CUSTODY]), as_date(ends[WITHDRAWN_WARRANT]), as_date(ends[TERMINATED]), under_seal,
+        as_date(unsealed), 1,
+    )
+    return WarrantPlan(index=index, row=row, believed_in=believed_in)
+
+
+def plan_agreement(ctx: RegisterContext, index: int) -> tuple[object, ...] | None:
+    """The demo agreement `index` (a row in AGREEMENT_COLUMNS), or None when no State is loaded.
+
+    Its dates are its status history: negotiation, signature, entry into force, termination, each after the last,
+    the last one on or before `today` so that the agreement stands at its drawn stage today.
+    """
+    rng = ctx.rng
+    rng.seed(f"agreement-{ctx.seed}-{index}")
+    r = rng.random
+
+    def days(lo: int, hi: int) -> int:
+        return lo + int(r() * (hi - lo + 1))
+
+    forced = index < len(AGREEMENT_TYPES)
+    agreement_type = AGREEMENT_TYPES[index] if forced else AGREEMENT_TYPE_PICKER.pick(r())
+    stage = AGREEMENT_STAGES[index] if forced else AGREEMENT_STAGE_PICKER.pick(r())
+    pool = ctx.parties if ctx.parties and (not ctx.non_parties or r() < STATE_PARTY_SHARE) else ctx.non_parties
+    free = [p for p in pool if (p.id, agreement_type) not in ctx.taken_agreement_pairs]
+    if not free:
+        free = [p for p in ctx.states if (p.id, agreement_type) not in ctx.taken_agreement_pairs]
+    if not free:
+        return None
+    partner = free[int(r() * len(free))]
+
+    # Days from the start of negotiations to each step reached: signature, entry into force (often the same day),
+    # termination.
+    reached = AGREEMENT_STAGES.index(stage)
+    gaps = [days(30, 900), 0 if r() < 0.3 else days(1, 365), days(365, 3000)][:reached]
+    offsets = list(itertools.accumulate(gaps, initial=0))
+    first, latest_start = FIRST_AGREEMENT.toordinal(), ctx.today.toordinal() - offsets[-1]
+    start = first + int(max(latest_start - first, 0) * r() ** 0.7) if latest_start >= first else latest_start
+    dates: list[datetime.date | None] = [_from_ordinal(start + offset) for offset in offsets]
+    dates += [None] * (len(AGREEMENT_STAGES) - len(dates))
+    if r() < 0.3 and stage != "under_negotiation":
+        dates[0] = None  # as in the Court's reports: the start of negotiations is often not public
+    return (
+        partner.id, agreement_type, agreement_title_for(index, agreement_type), *dates, r() < 0.8, AGREEMENT_SOURCE,
+        "", 1,
+    )
+
+
+def link_bulk_warrant(
+    bulk_warrants: dict[int, WarrantRef], index: int, request_day: int
+) -> WarrantRef | None:
+    """The numbered warrant an arrest request `index`, made on day `request_day`, executes, if any.
+
+    Only warrants that a run of index + 1 requests already holds are candidates, so a link never depends on how
+    many requests were asked for; about half the arrest requests get one. No random draw: the request's other
+    fields stay those of its (seed, index).
+    """
+    ready = (index + 1) // REQUESTS_PER_WARRANT
+    if not ready:
+        return None
+    number = _mix64(index) % (2 * ready)
+    warrant = bulk_warrants.get(number) if number < ready else None
+    return warrant if warrant is not None and warrant.issued <= request_day else None
+
+
+_MASK64 = (1 << 64) - 1
+
+
+def _mix64(x: int) -> int:
+    """SplitMix64's finalizer: a well-spread hash of an integer, cheaper than seeding a generator."""
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return x ^ (x >> 31)

@@ -1,7 +1,8 @@
 """The only code that writes demo data: logins, the small fixtures, and the bulk rows from generator.py.
 
-Bulk rows (requests, their events, clock pauses, warrant links) bypass model save() and so django-simple-history:
-they are synthetic seed rows, and their history starts with the first real change made through the portal.
+Bulk rows (requests, their events, clock pauses, warrant links; numbered arrest warrants with the States their person
+is believed in; voluntary agreements) bypass model save() and so django-simple-history: they are synthetic seed rows,
+and their history starts with the first real change made through the portal.
 """
 
 import datetime
@@ -18,6 +19,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection, models, transaction
 from django.db.models import Max, Min
 
+from agreements_app.models import VoluntaryAgreement
 from cooperation_portal.accounts.choices import Role
 from cooperation_portal.accounts.models import User
 from cooperation_portal.dates import court_today
@@ -27,18 +29,32 @@ from requests_app.models import ClockPause, CooperationRequest, RequestEvent
 from warrants_app.models import ArrestWarrant, ContactReport
 
 from .generator import (
+    AGREEMENT_COLUMNS,
+    AGREEMENT_SOURCE,
+    BELIEVED_IN_COLUMNS,
+    BULK_PERSON_PREFIX,
     EVENT_COLUMNS,
+    FIXTURE_PERSON_REGEX,
     PAUSE_COLUMNS,
     REFERENCE_PREFIX,
     REQUEST_COLUMNS,
+    REQUESTS_PER_AGREEMENT,
+    REQUESTS_PER_WARRANT,
     SITUATION_PREFIX,
+    WARRANT_COLUMNS,
     WARRANT_LINK_COLUMNS,
     DemoContext,
     PartnerRef,
+    RegisterContext,
     SituationRef,
+    WarrantRef,
+    agreement_index_of,
     index_of,
     iter_plans,
+    plan_agreement,
+    plan_warrant,
     rows_for,
+    warrant_index_of,
 )
 
 REGISTRY_GROUP = "Registry staff"
@@ -174,8 +190,11 @@ def demo_fixtures_ensure(*, seed: int, today: datetime.date, reporters: Sequence
             for p in persons:
                 warrant, created = _warrant_ensure(rng, today, situation, case, p, states)
                 counts.add("arrest warrants", int(created))
+    fixture_warrants = ArrestWarrant.objects.filter(
+        situation__code__startswith=SITUATION_PREFIX, person_name__regex=FIXTURE_PERSON_REGEX
+    )
     at_large = [
-        w for w in ArrestWarrant.objects.filter(situation__code__startswith=SITUATION_PREFIX).order_by("person_name")
+        w for w in fixture_warrants.order_by("person_name")
         if w.status_on(today) == "at_large" and not w.is_sealed_on(today) and w.issued_on < today
     ]
     for reporter in reporters:
@@ -240,6 +259,97 @@ def _warrant_ensure(
     return warrant, True
 
 
+# ---------------------------------------------------------------- numbered warrants and agreements
+
+
+def _numbered_warrants() -> models.QuerySet[ArrestWarrant]:
+    return ArrestWarrant.objects.filter(
+        situation__code__startswith=SITUATION_PREFIX, person_name__startswith=BULK_PERSON_PREFIX
+    ).exclude(person_name__regex=FIXTURE_PERSON_REGEX)
+
+
+def _demo_agreements() -> models.QuerySet[VoluntaryAgreement]:
+    return VoluntaryAgreement.objects.filter(source=AGREEMENT_SOURCE)
+
+
+def demo_register_context_build(*, seed: int, today: datetime.date) -> RegisterContext:
+    situations = [
+        SituationRef(id=situation.id, case_ids=tuple(situation.cases.order_by("number").values_list("id", flat=True)))
+        for situation in Situation.objects.filter(code__startswith=SITUATION_PREFIX).order_by("code")
+    ]
+    states = [PartnerRef(*row) for row in Partner.objects.states().order_by("code").values_list("id", "code", "kind")]
+    taken = VoluntaryAgreement.objects.exclude(source=AGREEMENT_SOURCE).values_list("partner_id", "agreement_type")
+    return RegisterContext(
+        seed=seed,
+        today=today,
+        situations=situations,
+        states=states,
+        state_party_ids=frozenset(Partner.objects.states_parties_on(today).values_list("id", flat=True)),
+        taken_agreement_pairs=frozenset(taken),
+    )
+
+
+def demo_registers_load(
+    *, ctx: RegisterContext, requests: int, batch_size: int, progress: Callable[[str], None] = lambda message: None
+) -> LoadCounts:
+    """Add the numbered warrants and agreements that a run of `requests` requests holds and the database lacks.
+
+    One of each per REQUESTS_PER_WARRANT (REQUESTS_PER_AGREEMENT) requests, numbered from 0 as requests are, so a
+    second run adds nothing and a larger `requests` adds only the new numbers. Each batch is one transaction.
+    """
+    counts = LoadCounts()
+    believed_in = ArrestWarrant.believed_in.through
+    warrant_total = requests // REQUESTS_PER_WARRANT
+    todo = _missing(warrant_total, _numbered_warrants().values_list("person_name", flat=True), warrant_index_of)
+    if todo:
+        first_id = _reserve_ids(ArrestWarrant, len(todo))
+        for start in range(0, len(todo), batch_size):
+            plans = [plan_warrant(ctx, index) for index in todo[start:start + batch_size]]
+            ids = range(first_id + start, first_id + start + len(plans))
+            _tables_write(counts, [
+                ("arrest warrants", ArrestWarrant, WARRANT_COLUMNS,
+                 [(warrant_id, *plan.row) for plan, warrant_id in zip(plans, ids, strict=True)]),
+                ("believed-in States", believed_in, BELIEVED_IN_COLUMNS,
+                 [(warrant_id, state) for plan, warrant_id in zip(plans, ids, strict=True)
+                  for state in plan.believed_in]),
+            ])
+    agreement_total = requests // REQUESTS_PER_AGREEMENT
+    todo = _missing(agreement_total, _demo_agreements().values_list("title", flat=True), agreement_index_of)
+    for start in range(0, len(todo), batch_size):
+        rows = [row for index in todo[start:start + batch_size] if (row := plan_agreement(ctx, index)) is not None]
+        _tables_write(counts, [("voluntary agreements", VoluntaryAgreement, AGREEMENT_COLUMNS, rows)])
+    if todo and not counts.created.get("voluntary agreements"):
+        progress("No State is loaded (or every one already has each type): no demo agreement was added.")
+    if counts.created and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model in (ArrestWarrant, believed_in, VoluntaryAgreement):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    return counts
+
+
+def _missing(total: int, keys: models.QuerySet[Any, str], number_of: Callable[[str], int | None]) -> list[int]:
+    """The numbers 0..total-1 that no key in `keys` carries."""
+    present = bytearray(total)
+    for key in keys.iterator(chunk_size=20_000):
+        number = number_of(key)
+        if number is not None and number < total:
+            present[number] = 1
+    return [number for number in range(total) if not present[number]]
+
+
+def _tables_write(
+    counts: LoadCounts, tables: Sequence[tuple[str, type[models.Model], Sequence[str], list[tuple[object, ...]]]]
+) -> None:
+    """Write rows into several tables in one transaction: COPY on PostgreSQL, bulk_create elsewhere."""
+    prepare, write = (_copy_prepare, _copy_write) if connection.vendor == "postgresql" else (_bulk_prepare, _bulk_write)
+    with transaction.atomic():
+        for _, model, columns, rows in tables:
+            if rows:
+                write(prepare(model, columns, rows))
+    for label, _, _, rows in tables:
+        counts.add(label, len(rows))
+
+
 # ---------------------------------------------------------------- bulk requests
 
 
@@ -252,7 +362,9 @@ def demo_context_build(
         case_ids = tuple(situation.cases.order_by("number").values_list("id", flat=True))
         situations.append(SituationRef(id=situation.id, case_ids=case_ids))
     first_warrants = (
-        ArrestWarrant.objects.filter(situation__code__startswith=SITUATION_PREFIX, case__isnull=False)
+        ArrestWarrant.objects.filter(
+            situation__code__startswith=SITUATION_PREFIX, person_name__regex=FIXTURE_PERSON_REGEX, case__isnull=False
+        )
         .values("case_id").annotate(first=Min("id"))
     )
     focal_by_partner = {u.partner_id: u.id for u in reversed(focal_users) if u.partner_id is not None}
@@ -265,7 +377,21 @@ def demo_context_build(
         focal_point_by_partner=focal_by_partner,
         favoured_partner_ids=tuple(focal_by_partner),
         warrant_by_case={row["case_id"]: row["first"] for row in first_warrants},
+        bulk_warrants=demo_bulk_warrants(),
     )
+
+
+def demo_bulk_warrants() -> dict[int, WarrantRef]:
+    """The numbered warrants in the database, by number."""
+    rows = _numbered_warrants().values_list("person_name", "id", "situation_id", "case_id", "issued_on")
+    found = {}
+    for person_name, warrant_id, situation_id, case_id, issued_on in rows.iterator(chunk_size=20_000):
+        number = warrant_index_of(person_name)
+        if number is not None:
+            found[number] = WarrantRef(
+                id=warrant_id, situation_id=situation_id, case_id=case_id, issued=issued_on.toordinal()
+            )
+    return found
 
 
 def demo_requests_present(total: int) -> bytearray:

@@ -21,10 +21,11 @@ LOGIN_URL = "http://127.0.0.1:8000/"
 class Command(BaseCommand):
     help = (
         "Load synthetic demo data: reference data first (load_reference_data), then one login per role, fictional "
-        "situations, cases, arrest warrants and contact reports, and N cooperation requests with their events and "
+        "situations, cases, arrest warrants and contact reports, one more fictional arrest warrant and one "
+        "fictional voluntary agreement per 250 requests, and N cooperation requests with their events and "
         "deadline-clock pauses. Re-runnable: logins are reset to this run's password, and only what is missing is "
-        "added (requests are numbered 0..N-1 and only the missing numbers are generated, so --requests is the "
-        "total wanted and an interrupted run can simply be run again). The same "
+        "added (requests, numbered warrants and agreements are numbered from 0 and only the missing numbers are "
+        "generated, so --requests is the total wanted and an interrupted run can simply be run again). The same "
         "--seed and --today give the same rows. Bulk rows are written without django-simple-history records: they "
         "are synthetic seed rows whose history starts with the first real change."
     )
@@ -84,6 +85,12 @@ class Command(BaseCommand):
             fixtures = services.demo_fixtures_ensure(seed=seed, today=today, reporters=focal_users)
         for table, n in fixtures.created.items():
             self.stdout.write(f"  {table}: +{n:,}")
+        registers = services.demo_registers_load(
+            ctx=services.demo_register_context_build(seed=seed, today=today), requests=total, batch_size=batch_size,
+            progress=lambda message: self.stdout.write(message),
+        )
+        for table, n in registers.created.items():
+            self.stdout.write(f"  {table}: +{n:,}")
 
         ctx = services.demo_context_build(
             seed=seed, today=today, registry_user=users["registry"], focal_users=focal_users
@@ -98,7 +105,11 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
 
         self.stdout.write(self.style.SUCCESS(f"Done in {time.monotonic() - began:,.1f} s. Rows created:"))
-        created = {table: n for table, n in {**fixtures.created, **counts.created}.items() if n}
+        created: dict[str, int] = {}
+        for part in (fixtures, registers, counts):
+            for table, n in part.created.items():
+                if n:
+                    created[table] = created.get(table, 0) + n
         for table, n in created.items():
             self.stdout.write(f"  {table}: {n:,}")
         if not created:
