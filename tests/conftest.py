@@ -1,6 +1,24 @@
 import pytest
+from django.test import Client
 
 from . import factories
+from .otp import mark_otp_verified
+
+
+@pytest.fixture(autouse=True)
+def forced_login_is_otp_verified(monkeypatch):
+    """Test shortcut: `client.force_login(user)` also marks the session OTP-verified with the user's device.
+
+    force_login already skips the login form; without this, every registry or administrator test client would be
+    sent to the code step. Tests of the second factor log in through the real form, which this does not touch.
+    """
+    force_login = Client.force_login
+
+    def force_login_verified(self, user, backend=None):
+        force_login(self, user, backend)
+        mark_otp_verified(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login_verified)
 
 
 @pytest.fixture
@@ -36,3 +54,12 @@ def focal_point_b(state_b):
 @pytest.fixture
 def facilitator(db):
     return factories.FacilitatorFactory(username="facilitator")
+
+
+@pytest.fixture
+def admin_user(db):
+    """pytest-django's superuser (behind `admin_client`), with the confirmed TOTP device every administrator has."""
+    return factories.UserFactory(
+        username="admin", email="admin@example.com", role="administrator", is_staff=True, is_superuser=True,
+        password="password",
+    )

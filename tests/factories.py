@@ -4,11 +4,13 @@ import datetime
 
 import factory
 from django.contrib.auth.models import Permission
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agreements_app.choices import AgreementType
 from agreements_app.models import VoluntaryAgreement
 from cooperation_portal.accounts.choices import Role
 from cooperation_portal.accounts.models import User
+from cooperation_portal.accounts.two_factor import requires_two_factor
 from cooperation_portal.partners.choices import PartnerKind, RegionalGroup
 from cooperation_portal.partners.models import Partner
 from cooperation_portal.situations.models import Case, Situation
@@ -57,6 +59,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     def sealed_clearance(self: User, create: bool, extracted: bool | None, **kwargs: object) -> None:
         if create and extracted:
             self.user_permissions.add(Permission.objects.get(codename="sealed_clearance"))
+
+    @factory.post_generation
+    def totp_device(self: User, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        """Registry staff and administrators must confirm logins with a code: give them a confirmed TOTP device
+        (tests/otp.py computes its codes). `totp_device=False` makes one that has not enrolled yet."""
+        if create and extracted is not False and requires_two_factor(self):
+            TOTPDevice.objects.create(user=self, name="test authenticator", confirmed=True)
 
     @classmethod
     def _after_postgeneration(cls, instance, create, results=None):  # type: ignore[no-untyped-def]

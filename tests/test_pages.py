@@ -7,10 +7,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from cooperation_portal.accounts.models import User
+from cooperation_portal.accounts.two_factor import requires_two_factor
 from cooperation_portal.dates import court_today
 from requests_app.choices import Confidentiality, Status
 
 from . import factories
+from .otp import otp_code
 
 PASSWORD = "correct horse battery staple"  # the password tests/factories.py gives every user
 
@@ -30,6 +33,16 @@ def _log_in_through_form(client: Client, username: str) -> None:
     )
     assert response.status_code == 302, response.text
     assert response["Location"] == reverse("home")
+    user = User.objects.get(username=username)
+    if requires_two_factor(user):
+        # Registry staff and administrators then confirm with the code from their authenticator app.
+        verify = client.get(reverse("two_factor_verify"))
+        response = client.post(
+            reverse("two_factor_verify"),
+            {"code": otp_code(user), "next": "/", "csrfmiddlewaretoken": _csrf_token(verify.text)},
+        )
+        assert response.status_code == 302, response.text
+        assert response["Location"] == reverse("home")
 
 
 def _figure(html: str, testid: str) -> int:

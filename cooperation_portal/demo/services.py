@@ -11,6 +11,7 @@ import queue
 import random
 import threading
 import time
+from base64 import b32encode
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -18,10 +19,13 @@ from typing import Any, TypeVar
 from django.contrib.auth.models import Group, Permission
 from django.db import connection, models, transaction
 from django.db.models import Max, Min
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agreements_app.models import VoluntaryAgreement
 from cooperation_portal.accounts.choices import Role
 from cooperation_portal.accounts.models import User
+from cooperation_portal.accounts.services import totp_device_confirm, totp_device_start
+from cooperation_portal.accounts.two_factor import confirmed_device, requires_two_factor
 from cooperation_portal.dates import court_today
 from cooperation_portal.partners.models import Partner
 from cooperation_portal.situations.models import Case, Situation
@@ -72,10 +76,16 @@ T = TypeVar("T")
 class DemoLogin:
     user: User
     note: str
+    # Registry staff and administrators confirm each login with a code from this device.
+    totp_device: TOTPDevice | None = None
 
     @property
     def username(self) -> str:
         return self.user.username
+
+    @property
+    def totp_secret(self) -> str:
+        return b32encode(self.totp_device.bin_key).decode() if self.totp_device else ""
 
 
 @dataclass
@@ -151,7 +161,11 @@ def demo_logins_ensure(*, password: str, focal_partner: Partner, focal_partner_2
             user.user_permissions.add(clearance)
         elif username == "registry":
             user.user_permissions.remove(clearance)
-        logins.append(DemoLogin(user=user, note=note))
+        device = None
+        if requires_two_factor(user):
+            # Kept across runs, so that an authenticator app set up once keeps working.
+            device = confirmed_device(user) or totp_device_confirm(device=totp_device_start(user=user))
+        logins.append(DemoLogin(user=user, note=note, totp_device=device))
     return logins
 
 

@@ -29,6 +29,10 @@ INSTALLED_APPS = [
     "simple_history",
     "django_countries",
     "django_htmx",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "cooperation_portal.accounts",
     "cooperation_portal.partners",
     "cooperation_portal.situations",
@@ -44,18 +48,24 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads request.POST: uploads whose names were paths or held control characters are refused.
     "cooperation_portal.multipart.UploadNameMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     # Outside the view's transaction, and around the session and two-factor checks, to record their refusals too.
     "cooperation_portal.audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cooperation_portal.accounts.middleware.SessionTimeoutMiddleware",
+    "cooperation_portal.accounts.middleware.RequireTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lock-out raised during authentication into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cooperation_portal.urls"
@@ -122,24 +132,19 @@ STORAGES = {
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="cooperation-portal@localhost")
 
-# One cache shared by every web process (the dashboards' figures, the API throttle): Redis when DJANGO_CACHE_URL
-# names it, as in docker-compose.yml; otherwise each process keeps its own in memory, enough for one machine.
-_CACHE_URL = env.str("DJANGO_CACHE_URL", default="")
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
-        if _CACHE_URL.startswith(("redis://", "rediss://", "unix://"))
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
-
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes a missing or bad credential a 401, as API clients expect.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # Session authentication that refuses a registry or administrator session without its second factor.
+        "cooperation_portal.accounts.authentication.OTPSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        # DRF's browsable API, with what its page needs under the Content-Security-Policy.
+        "cooperation_portal.api.renderers.PortalBrowsableAPIRenderer",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -252,6 +257,57 @@ CELERY_BEAT_SCHEDULE = {
     },
     "send-notifications": {"task": "requests_app.tasks.send_notifications", "schedule": 60.0},
 }
+
+# --- Accounts and browser security (cooperation_portal/accounts: middleware.py, two_factor.py, lockout.py) ---
+import datetime  # noqa: E402
+
+from csp.constants import NONE, SELF  # noqa: E402
+
+# Every page, in every environment (tests and the browser tests too): scripts, styles and fonts only from the
+# portal's own static files, no inline script or style, no framing. Pages that need more widen it per response
+# (the Redoc page, the browsable API); none allows inline script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # Bootstrap's stylesheet draws its icons (toggler, checks, validation) as data: SVGs.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# django-axes: failures are counted per username and address together, so one person cannot lock another out
+# from elsewhere; an unknown username is counted and locked the same way as a real one.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("PORTAL_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("PORTAL_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "cooperation_portal.accounts.lockout.lockout_response"
+# Behind the reverse proxy, the client's address is the one it appends to X-Forwarded-For.
+AXES_IPWARE_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
+# Two-factor (django-otp, TOTP): required of registry staff and administrators, on every page and on the API
+# under session authentication; token authentication is not affected.
+OTP_TOTP_ISSUER = env.str("PORTAL_OTP_ISSUER", default="Cooperation Portal")
+
+# A session ends after PORTAL_SESSION_IDLE_MINUTES without a request, and PORTAL_SESSION_MAX_HOURS after login
+# whatever the activity (cooperation_portal.accounts.middleware.SessionTimeoutMiddleware).
+PORTAL_SESSION_IDLE_TIMEOUT = datetime.timedelta(minutes=env.int("PORTAL_SESSION_IDLE_MINUTES", default=30))
+PORTAL_SESSION_ABSOLUTE_TIMEOUT = datetime.timedelta(hours=env.int("PORTAL_SESSION_MAX_HOURS", default=12))
+SESSION_COOKIE_AGE = int(PORTAL_SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 
 # --- Audit trail (cooperation_portal/audit): security events, append-only, read at /audit/ and in the admin ---
 INSTALLED_APPS = [*INSTALLED_APPS, "cooperation_portal.audit"]

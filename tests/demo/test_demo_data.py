@@ -3,6 +3,7 @@
 import datetime
 import io
 import re
+from base64 import b32encode
 from collections import defaultdict
 
 import pytest
@@ -10,6 +11,8 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command, get_commands
 from django.core.management.base import CommandError
 from django.db import connection
+from django.test import RequestFactory
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cooperation_portal.accounts.choices import Role
 from cooperation_portal.accounts.models import User
@@ -52,6 +55,11 @@ def partners(db):
             factories.PartnerFactory(code=code)
         factories.OrganizationFactory(code="UN", name="United Nations")
     return Partner.objects.all()
+
+
+def _login_request():
+    """django-axes counts failures per username and address, so authentication needs the request it came in."""
+    return RequestFactory().post("/accounts/login/")
 
 
 def load(*args: str, requests: int = 300, seed: int = 7) -> str:
@@ -184,8 +192,8 @@ def test_each_role_logs_in_with_the_printed_password(partners):
     assert "http://127.0.0.1:8000/" in output
     for username in USERNAMES:
         assert username in output
-        assert authenticate(username=username, password=password) is not None, username
-        assert authenticate(username=username, password=PASSWORD) is None
+        assert authenticate(_login_request(), username=username, password=password) is not None, username
+        assert authenticate(_login_request(), username=username, password=PASSWORD) is None
     users = {u.username: u for u in User.objects.filter(username__in=USERNAMES)}
     assert {u.role for u in users.values()} == set(Role.values)
     assert users["registry-cleared"].has_sealed_clearance
@@ -195,6 +203,11 @@ def test_each_role_logs_in_with_the_printed_password(partners):
         assert users[name].has_perm("requests_app.change_cooperationrequest")
         assert not users[name].has_perm("requests_app.delete_cooperationrequest")
     assert users["admin"].is_superuser and users["admin"].role == Role.ADMINISTRATOR
+    # Registry staff and the administrator confirm logins with a code: the command prints each one's secret.
+    for name in ("registry", "registry-cleared", "admin"):
+        device = TOTPDevice.objects.get(user=users[name], confirmed=True)
+        assert f"secret {b32encode(device.bin_key).decode()}" in output
+    assert not TOTPDevice.objects.filter(user__username__in=["focal-point", "focal-point-2", "facilitator"]).exists()
     focal, focal_2 = users["focal-point"], users["focal-point-2"]
     assert focal.partner != focal_2.partner
     assert focal.partner.is_state_party_on(TODAY)
@@ -213,7 +226,7 @@ def test_running_again_adds_only_what_is_missing(partners):
     assert demo_rows() == first and RequestEvent.objects.count() == events
     assert (Situation.objects.count(), ArrestWarrant.objects.count(), ContactReport.objects.count()) == counts
     assert User.objects.filter(username__in=USERNAMES).count() == len(USERNAMES)
-    assert authenticate(username="registry", password="another-Demo-pass-2026") is not None
+    assert authenticate(_login_request(), username="registry", password="another-Demo-pass-2026") is not None
 
     load(f"--password={PASSWORD}", requests=350)
     rows = demo_rows()

@@ -6,17 +6,9 @@ import pytest
 
 from cooperation_portal.dates import court_today
 from tests import factories
+from tests.e2e.login import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "correct horse battery staple"
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_registry_dashboard_draws_charts_and_tables(new_page):

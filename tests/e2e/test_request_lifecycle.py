@@ -14,8 +14,8 @@ from cooperation_portal.notifications.services import notifications_send
 from requests_app.choices import EventKind, Status
 from requests_app.models import Attachment, CooperationRequest
 from tests import factories
+from tests.e2e.login import log_in
 
-PASSWORD = "correct horse battery staple"  # the password tests/factories.py gives every user
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 SUBJECT = "E2E whereabouts of a fictional witness"
 
@@ -25,15 +25,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r".*/$"))
-    assert page.get_by_test_id("current-user").is_visible()
 
 
 def open_action(page, label: str) -> None:

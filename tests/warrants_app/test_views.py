@@ -311,17 +311,19 @@ def test_contact_report_in_the_future_is_refused(users, public_warrant):
 
 @pytest.mark.parametrize("role", ["registry_cleared", "focal_a"])
 def test_list_issues_a_fixed_number_of_queries(role, users, state_a, state_b, django_assert_max_num_queries):
-    """The list costs the same number of queries with 5 warrants as with 40, States believed in included."""
+    """The list costs the same number of queries with 5 warrants as with 40, States believed in included (one more
+    for registry staff: django-otp reads the session's second-factor device on each request)."""
     client = client_as(users, role)
+    limit = 11 if role == "registry_cleared" else 10
 
     def make(count: int) -> None:
         for warrant in factories.ArrestWarrantFactory.create_batch(count, case=None):
             warrant.believed_in.set([state_a, state_b])
 
     make(5)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(limit):
         assert client.get(reverse("warrants:list")).status_code == 200
     make(35)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(limit):
         response = client.get(reverse("warrants:list"))
     assert response.content.decode().count('data-testid="warrant-row"') == 40

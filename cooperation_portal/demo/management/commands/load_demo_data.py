@@ -119,4 +119,11 @@ class Command(BaseCommand):
         for login in logins:
             self.stdout.write(f"  {login.username:<{width}}  {login.note}")
         self.stdout.write(f"Password for every demo login: {password}")
+        self.stdout.write(
+            "Registry staff and administrators then enter a 6-digit code: add the secret below to an authenticator "
+            "app (TOTP, 30 s), or print the current code with `python manage.py demo_otp_code USERNAME`."
+        )
+        for login in logins:
+            if login.totp_device is not None:
+                self.stdout.write(f"  {login.username:<{width}}  secret {login.totp_secret}")
         self.stdout.write("These are demo accounts: never use them, or this password, in production.")
