@@ -46,6 +46,9 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "cooperation_portal.settings.production",
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/15",
+    # One cache for every gunicorn worker, as docker-compose.yml sets it (a cache per process would recount the
+    # dashboards once per worker and scope).
+    "DJANGO_CACHE_URL": "redis://127.0.0.1:6379/14",
     "DJANGO_CONN_MAX_AGE": "60",
 }
 # The per-user API throttle (3000/minute) would answer 429 to 50 simulated clients sharing five logins: in the

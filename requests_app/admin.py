@@ -1,5 +1,6 @@
 """Admin for cooperation requests. Reads go through `visible_to`; every write goes through requests_app.services."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -29,7 +30,9 @@ LIFECYCLE_FIELDS: tuple[str, ...] = (
     "status", "transmitted_on", "due_on", "acknowledged_on", "outcome_on", "closed_on", "clock_paused_since",
     "provisional_arrest_on", "escalation_level", "escalation_changed_on", "version",
 )
-RECORD_FIELDS: tuple[str, ...] = ("created_by", "created_at", "updated_at")
+RECORD_FIELDS: tuple[str, ...] = (
+    "created_by", "created_at", "updated_at", "deleted_at", "deleted_by", "deletion_reason",
+)
 
 
 class CooperationRequestAdminForm(ServiceAdminForm):
@@ -73,10 +76,29 @@ class EscalationStepInline(_RequestRecordInline):
 class AttachmentInline(_RequestRecordInline):
     model = Attachment
     # No link to the file itself: uploads are served only through a view that checks access.
-    fields = ("original_name", "content_type", "size", "sha256", "event", "uploaded_by", "uploaded_at")
+    fields = (
+        "original_name", "content_type", "size", "sha256", "event", "uploaded_by", "uploaded_at", "deleted_at",
+        "deleted_by", "deletion_reason",
+    )
+    readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Attachment]:
-        return super().get_queryset(request).select_related("event", "uploaded_by")
+        return super().get_queryset(request).select_related("event", "uploaded_by", "deleted_by")
+
+
+class DeletedFilter(admin.SimpleListFilter):
+    title = _("deleted")
+    parameter_name = "deleted"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("no", _("No")), ("yes", _("Yes"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "no":
+            return queryset.filter(deleted_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(deleted_at__isnull=False)
+        return queryset
 
 
 @admin.register(CooperationRequest)
@@ -84,15 +106,15 @@ class CooperationRequestAdmin(ServiceWriteAdmin):
     """Registry staff log and edit requests here; status and dates move only through the transition actions."""
 
     form = CooperationRequestAdminForm
-    list_display = ("reference", "partner", "request_type", "status", "due_on", "confidentiality")
-    list_filter = ("status", "organ", "request_type", "confidentiality", "partner__regional_group")
+    list_display = ("reference", "partner", "request_type", "status", "due_on", "confidentiality", "is_deleted")
+    list_filter = (DeletedFilter, "status", "organ", "request_type", "confidentiality", "partner__regional_group")
     list_select_related = ("partner",)
     search_fields = ("reference", "subject")
     # One COUNT per page, not two: the unfiltered total is not worth a second scan of a large table.
     show_full_result_count = False
     autocomplete_fields = ("partner", "situation", "case")
     inlines = (RequestEventInline, ClockPauseInline, EscalationStepInline, AttachmentInline)
-    actions = ("transmit_selected", "withdraw_selected", "close_selected")
+    actions = ("transmit_selected", "withdraw_selected", "close_selected", "restore_selected")
     add_fieldsets = (
         (None, {"fields": ("reference", "organ", "request_type", "partner", "subject", "description")}),
         (_("Situation and case"), {"fields": ("situation", "case")}),
@@ -111,7 +133,8 @@ class CooperationRequestAdmin(ServiceWriteAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CooperationRequest]:
-        queryset = CooperationRequest.objects.visible_to(admin_user(request))
+        # Soft-deleted requests stay here, marked and filterable, for registry staff to find and restore.
+        queryset = CooperationRequest.objects.visible_to(admin_user(request), include_deleted=True)
         ordering = self.get_ordering(request)
         return queryset.order_by(*ordering) if ordering else queryset
 
@@ -136,7 +159,13 @@ class CooperationRequestAdmin(ServiceWriteAdmin):
         return super().has_add_permission(request) and is_registry(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.deleted_at is not None:
+            return False  # read-only until restored
         return super().has_change_permission(request, obj) and is_registry(request)
+
+    @admin.display(boolean=True, description=_("deleted"), ordering="deleted_at")
+    def is_deleted(self, obj: CooperationRequest) -> bool:
+        return obj.deleted_at is not None
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A request's history is kept: it is withdrawn or closed, never deleted.
@@ -160,19 +189,30 @@ class CooperationRequestAdmin(ServiceWriteAdmin):
             coop_request=obj, actor=admin_user(request), expected_version=expected_version, data=data
         )
 
-    def _transition_selected(
-        self, request: HttpRequest, queryset: QuerySet[CooperationRequest], to_status: str
-    ) -> None:
+    def _each(
+        self, request: HttpRequest, queryset: QuerySet[CooperationRequest], call: Callable[[CooperationRequest], Any]
+    ) -> list[str]:
+        """Call a service on each request; report each refusal, and return the references it was done for."""
         done: list[str] = []
         for coop_request in queryset.order_by("reference"):
             try:
-                services.request_transition(coop_request=coop_request, actor=admin_user(request), to_status=to_status)
+                call(coop_request)
             except (ValidationError, PermissionDenied) as exc:
                 # The service's own transaction rolled back: nothing was written for this request.
                 reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
                 self.message_user(request, f"{coop_request.reference}: {reason}", messages.ERROR)
             else:
                 done.append(coop_request.reference)
+        return done
+
+    def _transition_selected(
+        self, request: HttpRequest, queryset: QuerySet[CooperationRequest], to_status: str
+    ) -> None:
+        done = self._each(
+            request,
+            queryset,
+            lambda c: services.request_transition(coop_request=c, actor=admin_user(request), to_status=to_status),
+        )
         if done:
             message = ngettext(
                 "%(count)d request is now %(status)s: %(references)s.",
@@ -188,6 +228,18 @@ class CooperationRequestAdmin(ServiceWriteAdmin):
     @admin.action(description=_("Withdraw the selected requests"), permissions=["change"])
     def withdraw_selected(self, request: HttpRequest, queryset: QuerySet[CooperationRequest]) -> None:
         self._transition_selected(request, queryset, Status.WITHDRAWN)
+
+    @admin.action(description=_("Restore the selected deleted requests"), permissions=["change"])
+    def restore_selected(self, request: HttpRequest, queryset: QuerySet[CooperationRequest]) -> None:
+        restored = self._each(
+            request,
+            queryset.filter(deleted_at__isnull=False),
+            lambda c: services.request_restore(coop_request=c, actor=admin_user(request)),
+        )
+        if restored:
+            self.message_user(
+                request, _("Restored: %(references)s.") % {"references": ", ".join(restored)}, messages.SUCCESS
+            )
 
     @admin.action(description=_("Close the selected requests"), permissions=["change"])
     def close_selected(self, request: HttpRequest, queryset: QuerySet[CooperationRequest]) -> None:

@@ -117,6 +117,10 @@ class EventKind(models.TextChoices):
     DUE_DATE_CHANGED = "due_date_changed", _("Due date changed")
     RECLASSIFIED = "reclassified", _("Confidentiality changed")
     ESCALATION = "escalation", _("Escalation")
+    DELETED = "deleted", _("Deleted")
+    RESTORED = "restored", _("Restored")
+    ATTACHMENT_DELETED = "attachment_deleted", _("Document deleted")
+    ATTACHMENT_RESTORED = "attachment_restored", _("Document restored")
 
 
 class PauseReason(models.TextChoices):

@@ -80,6 +80,26 @@ class VersionedForm(PortalFormMixin, forms.Form):
         self.style()
 
 
+class DeletionForm(PortalFormMixin, forms.Form):
+    """Why a request or a document is deleted; the reason is kept in the history and shown in the timeline."""
+
+    reason = forms.CharField(
+        label=_("Reason for the deletion"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_(
+            "Kept in the request's history. The deletion of a document, with this reason, also appears in the "
+            "request's timeline, which the partner's focal points read."
+        ),
+    )
+
+    def __init__(self, *args: Any, versioned: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if versioned:
+            self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+        self.style()
+
+
 class RequestForm(PortalFormMixin, forms.Form):
     """A request's particulars. Once transmitted, partner, organ and type are fixed (the service says so too)."""
 

@@ -423,12 +423,18 @@ def _check_references(rows: Sequence[ImportRow]) -> list[RowError]:
                                    % {"row": first_row[reference]}))
         else:
             first_row[reference] = row.row
-    # Existence of a reference is not secret to registry staff: the numbering is theirs.
-    taken = set(
-        CooperationRequest.objects.filter(reference__in=list(first_row)).values_list("reference", flat=True)
+    # Existence of a reference is not secret to registry staff: the numbering is theirs. A deleted request keeps its
+    # reference (the database holds references unique, and the history names it), so it is still taken.
+    taken = dict(
+        CooperationRequest.objects.filter(reference__in=list(first_row)).values_list("reference", "deleted_at")
     )
-    for reference in sorted(taken):
-        errors.append(RowError(first_row[reference], "reference", _("A request with this reference already exists.")))
+    for reference, deleted_at in sorted(taken.items()):
+        message = (
+            _("A request with this reference already exists.")
+            if deleted_at is None
+            else _("A deleted request had this reference; references are not reused.")
+        )
+        errors.append(RowError(first_row[reference], "reference", message))
     return errors
 
 

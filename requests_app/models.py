@@ -21,10 +21,39 @@ from .choices import (
     RequestType,
     Status,
 )
-from .querysets import CooperationRequestQuerySet
+from .querysets import AttachmentQuerySet, CooperationRequestQuerySet
 
 
-class CooperationRequest(models.Model):
+class SoftDeletable(models.Model):
+    """Soft deletion (requests_app.services): the row, its history and its file stay; reads leave it out for everyone
+    through `alive()` (and `visible_to`)."""
+
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deleted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    deletion_reason = models.TextField(_("reason for deletion"), blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+def deletion_recorded(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        name=name,
+        condition=Q(deleted_at__isnull=True, deleted_by__isnull=True, deletion_reason="")
+        | (Q(deleted_at__isnull=False, deleted_by__isnull=False) & ~Q(deletion_reason="")),
+        violation_error_message=_("A deletion records when, by whom and why."),
+    )
+
+
+class CooperationRequest(SoftDeletable):
     """A request for cooperation under Part 9 (or a logistical request), transmitted to one partner."""
 
     reference = models.CharField(_("reference"), max_length=40, unique=True)
@@ -132,6 +161,7 @@ class CooperationRequest(models.Model):
                 condition=Q(outcome_on__isnull=True) | Q(outcome_on__gte=F("transmitted_on")),
                 violation_error_message=_("An outcome cannot be reported before the request is transmitted."),
             ),
+            deletion_recorded("request_deletion_has_author_and_reason"),
             models.CheckConstraint(
                 name="request_closed_not_before_transmitted",
                 condition=Q(closed_on__isnull=True)
@@ -225,7 +255,7 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
     return f"attachments/{instance.coop_request_id}/{uuid.uuid4().hex}{suffix}"
 
 
-class Attachment(models.Model):
+class Attachment(SoftDeletable):
     """A document attached to a request, usually to a message event."""
 
     coop_request = models.ForeignKey(
@@ -250,10 +280,13 @@ class Attachment(models.Model):
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
     history = HistoricalRecords()
 
+    objects = AttachmentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
         ordering = ["uploaded_at", "id"]
+        constraints = [deletion_recorded("attachment_deletion_has_author_and_reason")]
 
     def __str__(self) -> str:
         return self.original_name

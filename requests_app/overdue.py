@@ -160,14 +160,15 @@ def escalation_candidates(level: EscalationLevel, *, on: datetime.date) -> Query
                 provisional_arrest_on__lte=limit - datetime.timedelta(days=PROVISIONAL_ARREST_DOCUMENTS_DAYS),
             )
         reached |= Q(urgent=urgent, request_type__in=request_types) & deadline_passed
-    return CooperationRequest.objects.open().filter(
+    return CooperationRequest.objects.alive().open().filter(
         reached, clock_paused_since__isnull=True, escalation_level__lt=level
     )
 
 
 def clearing_candidates() -> QuerySet[CooperationRequest]:
     """Flagged requests that were answered (an outcome), closed, withdrawn or whose clock is paused."""
-    return CooperationRequest.objects.filter(escalation_level__gt=EscalationLevel.NONE).filter(
+    # A soft-deleted request is left as it stood: out of the sweep altogether, flags included.
+    return CooperationRequest.objects.alive().filter(escalation_level__gt=EscalationLevel.NONE).filter(
         ~Q(status__in=CLOCK_RUNNING_STATUSES) | Q(clock_paused_since__isnull=False)
     )
 

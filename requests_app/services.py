@@ -13,10 +13,13 @@ from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cooperation_portal.accounts.choices import Role
 from cooperation_portal.accounts.models import User
+from cooperation_portal.audit.choices import AuditKind
+from cooperation_portal.audit.services import audit_record
 from cooperation_portal.dates import court_today
 from cooperation_portal.notifications.models import Notification, NotificationKind
 from cooperation_portal.partners.models import Partner
@@ -73,6 +76,14 @@ def _next_reference(organ: str, on: datetime.date) -> str:
     return f"{prefix}{number:06d}"
 
 
+def _lock_live(coop_request: CooperationRequest, expected_version: int | None) -> CooperationRequest:
+    """`lock_version`, refusing a soft-deleted request: nothing changes it until it is restored."""
+    locked = lock_version(coop_request, expected_version)
+    if locked.deleted_at is not None:
+        raise ValidationError(_("This request was deleted; restore it before changing it."))
+    return locked
+
+
 def _require_role(actor: User | None, roles: frozenset[str] | set[str], action: str) -> None:
     if actor is None:
         return  # the portal itself (a scheduled task) acts
@@ -123,7 +134,7 @@ def request_update(
 ) -> CooperationRequest:
     """Edit a request's particulars; refuses if someone else saved it since `expected_version` was read."""
     _require_role(actor, {Role.REGISTRY}, _("edit requests"))
-    locked = lock_version(coop_request, expected_version)
+    locked = _lock_live(coop_request, expected_version)
     if locked.status in FINAL_STATUSES:
         raise ValidationError(
             _("A request that is %(status)s can no longer be edited.") % {"status": locked.get_status_display()}
@@ -169,7 +180,7 @@ def request_transition(
     new status are set, and the change is recorded as a dated, attributed event.
     """
     on = on or court_today()
-    locked = lock_version(coop_request, expected_version)
+    locked = _lock_live(coop_request, expected_version)
     if to_status not in TRANSITIONS.get(locked.status, frozenset()):
         raise ValidationError(
             _("A request that is %(from)s cannot become %(to)s.")
@@ -249,7 +260,7 @@ def request_pause_clock(
 ) -> ClockPause:
     """Stop the deadline clock for consultations (art. 97, with its ground) or postponement (arts. 94, 95)."""
     on = on or court_today()
-    locked = lock_version(coop_request, expected_version)
+    locked = _lock_live(coop_request, expected_version)
     _require_role(actor, {Role.REGISTRY, Role.FOCAL_POINT}, _("pause the deadline clock"))
     if actor.role == Role.FOCAL_POINT and actor.partner_id != locked.partner_id:
         raise PermissionDenied(_("This request was not transmitted to your partner."))
@@ -290,7 +301,7 @@ def request_resume_clock(
 ) -> ClockPause:
     """Restart the deadline clock; the due date moves back by the length of the pause, so it never shortens."""
     on = on or court_today()
-    locked = lock_version(coop_request, expected_version)
+    locked = _lock_live(coop_request, expected_version)
     _require_role(actor, {Role.REGISTRY}, _("resume the deadline clock"))
     if locked.clock_paused_since is None:
         raise ValidationError(_("The deadline clock of this request is not paused."))
@@ -491,3 +502,123 @@ def _notify_registry(coop_request: CooperationRequest, *, actor: User, what: str
         "link": _request_link(coop_request),
     }
     _notify(recipients, coop_request, kind=NotificationKind.ANSWERED, subject=subject, body=body)
+
+
+# --- Soft deletion: out of every page, figure and sweep, never out of the database or the history ---
+
+MAX_REASON_LENGTH = 2000
+
+
+def _deletion_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the deletion; it is kept in the history.")})
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ValidationError(
+            {"reason": _("Keep the reason under %(count)s characters.") % {"count": MAX_REASON_LENGTH}}
+        )
+    return reason
+
+
+def _require_registry_scope(actor: User, coop_request: CooperationRequest, action: str) -> None:
+    """Registry staff only, and only on a request they may see (under seal: with clearance)."""
+    _require_role(actor, {Role.REGISTRY}, action)
+    scope = CooperationRequest.objects.visible_to(actor, include_deleted=True)
+    if not scope.filter(pk=coop_request.pk).exists():
+        raise PermissionDenied(_("This request is not open to you."))
+
+
+@transaction.atomic
+def request_soft_delete(
+    *, coop_request: CooperationRequest, actor: User, reason: str, expected_version: int | None = None
+) -> CooperationRequest:
+    """Take a request out of every list, page, export, figure and sweep, for everyone; registry staff only.
+
+    The row, its events, messages and documents stay; the deletion is a dated, attributed event with its reason,
+    a version in the request's history and an entry in the audit trail, and `request_restore` undoes it.
+    """
+    _require_registry_scope(actor, coop_request, _("delete requests"))
+    reason = _deletion_reason(reason)
+    locked = lock_version(coop_request, expected_version)
+    if locked.deleted_at is not None:
+        raise ValidationError(_("This request is already deleted."))
+    locked.deleted_at = timezone.now()
+    locked.deleted_by = actor
+    locked.deletion_reason = reason
+    save_versioned(locked, ["deleted_at", "deleted_by", "deletion_reason"], actor=actor)
+    RequestEvent.objects.create(coop_request=locked, kind=EventKind.DELETED, actor=actor, note=reason)
+    audit_record(kind=AuditKind.SOFT_DELETE, user=actor, obj=locked)
+    return locked
+
+
+@transaction.atomic
+def request_restore(*, coop_request: CooperationRequest, actor: User, note: str = "") -> CooperationRequest:
+    """Bring a soft-deleted request back where it was; registry staff only, recorded like the deletion."""
+    _require_registry_scope(actor, coop_request, _("restore requests"))
+    locked = lock_version(coop_request, None)
+    if locked.deleted_at is None:
+        raise ValidationError(_("This request is not deleted."))
+    locked.deleted_at = None
+    locked.deleted_by = None
+    locked.deletion_reason = ""
+    save_versioned(locked, ["deleted_at", "deleted_by", "deletion_reason"], actor=actor)
+    RequestEvent.objects.create(coop_request=locked, kind=EventKind.RESTORED, actor=actor, note=note.strip())
+    audit_record(kind=AuditKind.RESTORE, user=actor, obj=locked)
+    return locked
+
+
+def _lock_attachment(attachment: Attachment, actor: User, action: str) -> Attachment:
+    """The attachment's row locked, after checking that its request is a live one the actor may change."""
+    _require_registry_scope(actor, attachment.coop_request, action)
+    if not CooperationRequest.objects.alive().filter(pk=attachment.coop_request_id).exists():
+        raise ValidationError(_("This request was deleted; restore it before changing it."))
+    return Attachment.objects.select_for_update().get(pk=attachment.pk)
+
+
+def _save_attachment_deletion(locked: Attachment, actor: User) -> None:
+    locked._history_user = actor  # type: ignore[attr-defined]
+    locked.full_clean()
+    locked.save(update_fields=["deleted_at", "deleted_by", "deletion_reason"])
+
+
+@transaction.atomic
+def attachment_soft_delete(*, attachment: Attachment, actor: User, reason: str) -> Attachment:
+    """Take a document off the request's pages and the API, for everyone; registry staff only.
+
+    The row and the stored file stay; the request's timeline shows that the document was deleted, by whom and why.
+    """
+    reason = _deletion_reason(reason)
+    locked = _lock_attachment(attachment, actor, _("delete documents"))
+    if locked.deleted_at is not None:
+        raise ValidationError(_("This document is already deleted."))
+    locked.deleted_at = timezone.now()
+    locked.deleted_by = actor
+    locked.deletion_reason = reason
+    _save_attachment_deletion(locked, actor)
+    RequestEvent.objects.create(
+        coop_request_id=locked.coop_request_id,
+        kind=EventKind.ATTACHMENT_DELETED,
+        actor=actor,
+        note=f"{locked.original_name}\n{reason}",
+    )
+    audit_record(kind=AuditKind.SOFT_DELETE, user=actor, obj=locked, detail={"request": locked.coop_request_id})
+    return locked
+
+
+@transaction.atomic
+def attachment_restore(*, attachment: Attachment, actor: User) -> Attachment:
+    locked = _lock_attachment(attachment, actor, _("restore documents"))
+    if locked.deleted_at is None:
+        raise ValidationError(_("This document is not deleted."))
+    locked.deleted_at = None
+    locked.deleted_by = None
+    locked.deletion_reason = ""
+    _save_attachment_deletion(locked, actor)
+    RequestEvent.objects.create(
+        coop_request_id=locked.coop_request_id,
+        kind=EventKind.ATTACHMENT_RESTORED,
+        actor=actor,
+        note=locked.original_name,
+    )
+    audit_record(kind=AuditKind.RESTORE, user=actor, obj=locked, detail={"request": locked.coop_request_id})
+    return locked

@@ -26,4 +26,10 @@ urlpatterns = [
     path("<int:pk>/close/", views.CloseView.as_view(), name="close"),
     path("<int:pk>/withdraw/", views.WithdrawView.as_view(), name="withdraw"),
     path("<int:pk>/attachments/<int:attachment_pk>/", views.AttachmentDownloadView.as_view(), name="attachment"),
+    path("<int:pk>/delete/", views.RequestDeleteView.as_view(), name="delete"),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/delete/",
+        views.AttachmentDeleteView.as_view(),
+        name="attachment_delete",
+    ),
 ]

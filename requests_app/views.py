@@ -43,6 +43,7 @@ from .choices import (
 from .filtersets import CooperationRequestFilterSet
 from .forms import (
     BatchRequestForm,
+    DeletionForm,
     MessageForm,
     OutcomeForm,
     PauseForm,
@@ -61,6 +62,9 @@ ANY_ROLE = frozenset(Role)
 # only choose which buttons to show.
 PAUSE_ROLES = REGISTRY_AND_FOCAL_POINTS
 RESUME_ROLES = REGISTRY_ONLY
+
+# Who may soft-delete requests and documents: services.request_soft_delete and attachment_soft_delete decide.
+DELETE_ROLES = REGISTRY_ONLY
 
 PAGE_SIZES = (25, 50, 100)
 # Sort keys offered in the list's column headers, and the fields they sort by.
@@ -289,12 +293,15 @@ class RequestDetailView(RoleRequiredMixin, View):
         events = (
             RequestEvent.objects.filter(coop_request=coop_request)
             .select_related("actor")
-            .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "id")))
+            .prefetch_related(
+                Prefetch("attachments", queryset=Attachment.objects.alive().order_by("uploaded_at", "id"))
+            )
         )
         context = {
             "coop_request": coop_request,
             "events": events,
-            "loose_attachments": coop_request.attachments.filter(event__isnull=True),
+            "loose_attachments": Attachment.objects.alive().filter(coop_request=coop_request, event__isnull=True),
+            "may_delete": self.user.role in DELETE_ROLES,
             "pauses": coop_request.clock_pauses.all(),
             "actions": allowed_actions(self.user, coop_request),
             "is_overdue": CooperationRequest.objects.filter(pk=coop_request.pk).overdue(court_today()).exists(),
@@ -558,7 +565,7 @@ class AttachmentDownloadView(RoleRequiredMixin, View):
 
     def get(self, request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
         coop_request = get_visible_request(self.user, pk)
-        attachment = get_in_scope_or_404(Attachment.objects.filter(coop_request=coop_request), pk=attachment_pk)
+        attachment = get_in_scope_or_404(Attachment.objects.alive().filter(coop_request=coop_request), pk=attachment_pk)
         try:
             handle = attachment.file.open("rb")
         except (FileNotFoundError, ValueError) as error:
@@ -577,6 +584,79 @@ class AttachmentDownloadView(RoleRequiredMixin, View):
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+# --- Soft deletion, by registry staff: a confirmation page with the reason, then the service ---
+
+
+class RequestDeleteView(RoleRequiredMixin, View):
+    """Deletes a request for everyone (soft: kept in the database, the admin and the history)."""
+
+    roles = DELETE_ROLES
+    template_name = "requests/delete.html"
+
+    def context(self, coop_request: CooperationRequest, form: DeletionForm) -> dict[str, Any]:
+        return {"coop_request": coop_request, "form": form, "attachment": None,
+                "title": _("Delete %(reference)s") % {"reference": coop_request.reference}}
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        coop_request = get_visible_request(self.user, pk)
+        form = DeletionForm(versioned=True, initial={"version": coop_request.version})
+        return _render_form(request, self.template_name, self.context(coop_request, form))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        coop_request = get_visible_request(self.user, pk)
+        form = DeletionForm(request.POST, versioned=True)
+        if not form.is_valid():
+            return _render_form(request, self.template_name, self.context(coop_request, form), status=400)
+        try:
+            services.request_soft_delete(
+                coop_request=coop_request, actor=self.user, reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.StaleVersionError as error:
+            form.add_error(None, str(error))
+            return _render_form(request, self.template_name, self.context(coop_request, form), status=409)
+        except ValidationError as error:
+            form.add_domain_error(error)
+            return _render_form(request, self.template_name, self.context(coop_request, form), status=400)
+        messages.success(request, _("Request %(reference)s deleted; it stays in the history and can be restored "
+                                    "from the administration.") % {"reference": coop_request.reference})
+        return HttpResponseRedirect(reverse("requests:list"))
+
+
+class AttachmentDeleteView(RoleRequiredMixin, View):
+    """Deletes one document of a request for everyone (soft: the row and the file stay)."""
+
+    roles = DELETE_ROLES
+    template_name = "requests/delete.html"
+
+    def objects(self, pk: int, attachment_pk: int) -> tuple[CooperationRequest, Attachment]:
+        coop_request = get_visible_request(self.user, pk)
+        attachment = get_in_scope_or_404(Attachment.objects.alive().filter(coop_request=coop_request), pk=attachment_pk)
+        return coop_request, attachment
+
+    def context(self, coop_request: CooperationRequest, attachment: Attachment, form: DeletionForm) -> dict[str, Any]:
+        return {"coop_request": coop_request, "attachment": attachment, "form": form,
+                "title": _("Delete the document %(name)s") % {"name": attachment.original_name}}
+
+    def get(self, request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+        coop_request, attachment = self.objects(pk, attachment_pk)
+        return _render_form(request, self.template_name, self.context(coop_request, attachment, DeletionForm()))
+
+    def post(self, request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+        coop_request, attachment = self.objects(pk, attachment_pk)
+        form = DeletionForm(request.POST)
+        context = self.context(coop_request, attachment, form)
+        if not form.is_valid():
+            return _render_form(request, self.template_name, context, status=400)
+        try:
+            services.attachment_soft_delete(attachment=attachment, actor=self.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_domain_error(error)
+            return _render_form(request, self.template_name, context, status=400)
+        messages.success(request, _("Document deleted; it stays in the history."))
+        return HttpResponseRedirect(reverse("requests:detail", kwargs={"pk": coop_request.pk}))
 
 
 # --- In-portal notifications ---

@@ -167,9 +167,10 @@ def _partner_kind_on_transmission() -> Case:
 
 
 def _reportable_requests(*, generated_on: datetime.date) -> QuerySet[CooperationRequest]:
-    """Every transmitted request except those linked to a warrant still under seal on the generation date."""
+    """Every transmitted request except those linked to a warrant still under seal on the generation date, and
+    those soft-deleted."""
     sealed_warrants = ArrestWarrant.objects.filter(sealed_on(generated_on)).values("pk")
-    return CooperationRequest.objects.filter(transmitted_on__isnull=False).exclude(
+    return CooperationRequest.objects.alive().filter(transmitted_on__isnull=False).exclude(
         warrants__in=Subquery(sealed_warrants)
     ).order_by()
 

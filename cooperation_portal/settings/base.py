@@ -132,6 +132,17 @@ STORAGES = {
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="cooperation-portal@localhost")
 
+# One cache shared by every web process (the dashboards' figures, the API throttle): Redis when DJANGO_CACHE_URL
+# names it, as in docker-compose.yml; otherwise each process keeps its own in memory, enough for one machine.
+_CACHE_URL = env.str("DJANGO_CACHE_URL", default="")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+        if _CACHE_URL.startswith(("redis://", "rediss://", "unix://"))
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes a missing or bad credential a 401, as API clients expect.
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -29,7 +29,7 @@ from cooperation_portal.multipart import APIMultiPartParser
 from .. import services
 from ..choices import Confidentiality, Status
 from ..filtersets import CooperationRequestFilterSet
-from ..models import CooperationRequest, RequestEvent
+from ..models import Attachment, CooperationRequest, RequestEvent
 from . import serializers as s
 
 TRANSITION_SCHEMA = extend_schema(
@@ -67,7 +67,7 @@ class CooperationRequestViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, S
         if self.action == "retrieve":
             queryset = queryset.prefetch_related(
                 Prefetch("events", queryset=RequestEvent.objects.select_related("actor")),
-                "attachments",
+                Prefetch("attachments", queryset=Attachment.objects.alive()),
                 "clock_pauses",
             )
         return queryset

@@ -105,3 +105,9 @@ def test_admin_offers_no_add_change_or_delete(users, trail):
     listing = client.get(reverse("admin:audit_auditevent_changelist"), {"q": "mallory"})
     assert "mallory-marker" in listing.text and 'name="action"' not in listing.text
     assert AuditEvent.objects.get(pk=event.pk).username == "mallory-marker"
+
+
+def test_page_speaks_french(users, trail):
+    page = client_as(users, "administrator").get(reverse("audit:list"), HTTP_ACCEPT_LANGUAGE="fr").text
+    assert "Journal d&#x27;audit" in page or "Journal d'audit" in page
+    assert "Échec de connexion" in page and "Login failed" not in page

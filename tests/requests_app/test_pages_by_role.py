@@ -132,6 +132,9 @@ EXPECTED: dict[str, Row] = {
     "close": Row(_on("executed"), REGISTRY_ON_A),
     "withdraw": Row(_on("transmitted"), REGISTRY_ON_A),
     "attachment": Row(lambda w: {"pk": w.transmitted.pk, "attachment_pk": w.attachment_pk}, SHARED_ON_A),
+    # Soft deletion is registry staff's alone: a focal point, even of the request's own partner, gets 403.
+    "delete": Row(_on("transmitted"), REGISTRY_ON_A),
+    "attachment_delete": Row(lambda w: {"pk": w.transmitted.pk, "attachment_pk": w.attachment_pk}, REGISTRY_ON_A),
 }
 
 
