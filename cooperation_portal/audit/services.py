@@ -90,7 +90,8 @@ def audit_record(
     detail: Mapping[str, Any] | None = None,
     deferred: bool = False,
 ) -> AuditEvent | None:
-    """Record one security event: who (the request's user unless `user` is given), from where, on what.
+    """Record one security event: who (the request's user unless `user` is given; `user=False` records none, as for
+    a failed login), from where, on what.
 
     `detail` must hold nothing secret: ids, formats, flags; it is cut short here in any case. With `deferred`,
     during a request handled by AuditMiddleware, the event is written after the response, outside the view's
