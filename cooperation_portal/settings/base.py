@@ -313,6 +313,8 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 # Two-factor (django-otp, TOTP): required of registry staff and administrators, on every page and on the API
 # under session authentication; token authentication is not affected.
 OTP_TOTP_ISSUER = env.str("PORTAL_OTP_ISSUER", default="Cooperation Portal")
+# The admin may delete a lost device (the user then enrols anew) but never shows a device's secret or QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # A session ends after PORTAL_SESSION_IDLE_MINUTES without a request, and PORTAL_SESSION_MAX_HOURS after login
 # whatever the activity (cooperation_portal.accounts.middleware.SessionTimeoutMiddleware).

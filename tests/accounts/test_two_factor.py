@@ -204,3 +204,16 @@ def test_forced_login_shortcut_marks_the_session_verified(registry_user):
     client.force_login(registry_user)
     assert client.get("/").status_code == 200
     assert client.session["otp_device_id"] == TOTPDevice.objects.get(user=registry_user).persistent_id
+
+
+def test_the_admin_never_shows_a_device_secret(admin_client, registry_user):
+    """An administrator can remove a user's device in the admin but not read its secret or QR code; a missing
+    device id is a refusal too, not a server error."""
+    device = TOTPDevice.objects.get(user=registry_user)
+    change = admin_client.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk]))
+    assert change.status_code == 200
+    assert device.key not in change.text
+    for view in ("config", "qrcode"):
+        assert admin_client.get(reverse(f"admin:otp_totp_totpdevice_{view}", args=[device.pk])).status_code == 403
+        assert admin_client.get(reverse(f"admin:otp_totp_totpdevice_{view}", args=[987654])).status_code == 403
+    assert admin_client.get(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk])).status_code == 200
