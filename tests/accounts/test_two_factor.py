@@ -3,11 +3,13 @@ each login with a code before any page or the session API answers them; focal po
 asked unless they enrolled an authenticator themselves. Token authentication is unaffected."""
 
 import datetime
+import io
 import re
 from base64 import b32decode
 from urllib.parse import quote
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -217,3 +219,17 @@ def test_the_admin_never_shows_a_device_secret(admin_client, registry_user):
         assert admin_client.get(reverse(f"admin:otp_totp_totpdevice_{view}", args=[device.pk])).status_code == 403
         assert admin_client.get(reverse(f"admin:otp_totp_totpdevice_{view}", args=[987654])).status_code == 403
     assert admin_client.get(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk])).status_code == 200
+
+
+def test_demo_otp_code_prints_a_working_code_for_demo_logins_only(db):
+    """`manage.py demo_otp_code` gives the current code of a demo login, which the device accepts; it refuses a
+    real account."""
+    demo = factories.RegistryFactory(username="registry-demo", email="registry-demo@demo.invalid")
+    out = io.StringIO()
+    call_command("demo_otp_code", "registry-demo", stdout=out, stderr=io.StringIO())
+    code = out.getvalue().strip()
+    assert re.fullmatch(r"\d{6}", code)
+    assert TOTPDevice.objects.get(user=demo).verify_token(code)
+    factories.RegistryFactory(username="real-staff", email="real-staff@icc.example")
+    with pytest.raises(CommandError, match="not a demo login"):
+        call_command("demo_otp_code", "real-staff", stdout=io.StringIO())
