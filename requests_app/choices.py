@@ -121,6 +121,7 @@ class EventKind(models.TextChoices):
     RESTORED = "restored", _("Restored")
     ATTACHMENT_DELETED = "attachment_deleted", _("Document deleted")
     ATTACHMENT_RESTORED = "attachment_restored", _("Document restored")
+    PROVISIONAL_ARREST = "provisional_arrest", _("Provisional arrest recorded")
 
 
 class PauseReason(models.TextChoices):

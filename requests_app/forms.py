@@ -211,6 +211,20 @@ class PauseForm(TransitionForm):
         return cleaned
 
 
+class ProvisionalArrestForm(TransitionForm):
+    """The arrest date in place of the change's date; the note is kept with the event."""
+
+    arrested_on = forms.DateField(
+        label=_("Provisionally arrested on"), widget=DateInput,
+        help_text=_("Between the transmission and today; the supporting documents are due 60 days later (rule 188)."),
+    )
+    field_order = ["arrested_on", "note"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["on"]
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 

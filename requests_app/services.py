@@ -33,11 +33,13 @@ from .choices import (
     CLOCK_RUNNING_STATUSES,
     FINAL_STATUSES,
     OUTCOME_STATUSES,
+    PROVISIONAL_ARREST_DOCUMENTS_DAYS,
     TRANSITION_ROLES,
     TRANSITIONS,
     Confidentiality,
     EventKind,
     PauseReason,
+    RequestType,
     Status,
     default_response_days,
 )
@@ -316,6 +318,69 @@ def request_resume_clock(
         note=note or _("Due date now %(date)s.") % {"date": locked.due_on.isoformat() if locked.due_on else "-"},
     )
     return pause
+
+
+PROVISIONAL_ARREST_ROLES = frozenset({Role.REGISTRY, Role.FOCAL_POINT})
+
+
+@transaction.atomic
+def request_record_provisional_arrest(
+    *,
+    coop_request: CooperationRequest,
+    actor: User,
+    arrested_on: datetime.date,
+    note: str = "",
+    expected_version: int | None = None,
+) -> CooperationRequest:
+    """Record the day the person sought was provisionally arrested (art. 92), once: it starts the rule 188 clock,
+    the supporting documents being due 60 days later, which the overdue sweep follows.
+
+    Registry staff, or a focal point of the request's own partner (the State that made the arrest reports it).
+    """
+    _require_role(actor, PROVISIONAL_ARREST_ROLES, _("record a provisional arrest"))
+    if not CooperationRequest.objects.visible_to(actor).filter(pk=coop_request.pk).exists():
+        raise PermissionDenied(_("This request is not open to you."))
+    locked = _lock_live(coop_request, expected_version)
+    if locked.request_type != RequestType.PROVISIONAL_ARREST:
+        raise ValidationError(_("Only a provisional arrest request (art. 92) has an arrest date."))
+    if locked.status == Status.DRAFT or locked.transmitted_on is None:
+        raise ValidationError(_("A provisional arrest is recorded once the request is transmitted."))
+    if locked.status in FINAL_STATUSES:
+        raise ValidationError(
+            _("A request that is %(status)s can no longer be changed.") % {"status": locked.get_status_display()}
+        )
+    if locked.provisional_arrest_on is not None:
+        raise ValidationError(
+            _("The provisional arrest is already recorded (%(date)s).")
+            % {"date": locked.provisional_arrest_on.isoformat()}
+        )
+    if arrested_on > court_today():
+        raise ValidationError({"arrested_on": _("The arrest date cannot be in the future.")})
+    if arrested_on < locked.transmitted_on:
+        raise ValidationError(
+            {
+                "arrested_on": _("The arrest date cannot be before the request was transmitted (%(date)s).")
+                % {"date": locked.transmitted_on.isoformat()}
+            }
+        )
+    locked.provisional_arrest_on = arrested_on
+    save_versioned(locked, ["provisional_arrest_on"], actor=actor)
+    documents_due = arrested_on + datetime.timedelta(days=PROVISIONAL_ARREST_DOCUMENTS_DAYS)
+    summary = _("Provisionally arrested on %(date)s; supporting documents due on %(due)s (rule 188).") % {
+        "date": arrested_on.isoformat(),
+        "due": documents_due.isoformat(),
+    }
+    event = RequestEvent(
+        coop_request=locked,
+        kind=EventKind.PROVISIONAL_ARREST,
+        actor=actor,
+        note="\n".join(part for part in (summary, note.strip()) if part),
+    )
+    event.full_clean()
+    event.save()
+    if actor.role == Role.FOCAL_POINT:
+        _notify_registry(locked, actor=actor, what=_("a provisional arrest"))
+    return locked
 
 
 # --- The browser's lifecycle: messages with attachments, one request to several partners, notices by e-mail ---

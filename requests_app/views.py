@@ -38,6 +38,7 @@ from .choices import (
     TRANSITION_ROLES,
     TRANSITIONS,
     Confidentiality,
+    RequestType,
     Status,
 )
 from .filtersets import CooperationRequestFilterSet
@@ -48,6 +49,7 @@ from .forms import (
     OutcomeForm,
     PauseForm,
     PortalFormMixin,
+    ProvisionalArrestForm,
     RequestForm,
     TransitionForm,
     TransmitForm,
@@ -128,6 +130,7 @@ def _action_labels(user: User) -> dict[str, str]:
         "outcome": _("Report the outcome"),
         "pause": _("Ask for consultations or postponement") if focal_point else _("Pause the deadline clock"),
         "resume": _("Resume the deadline clock"),
+        "provisional_arrest": _("Record the provisional arrest"),
         "message": _("Reply with documents") if focal_point else _("Record a message or documents"),
         "close": _("Close"),
         "withdraw": _("Withdraw"),
@@ -165,6 +168,12 @@ def allowed_actions(user: User, coop_request: CooperationRequest) -> list[Action
         names.append("pause")
     if coop_request.clock_paused_since is not None and role in RESUME_ROLES:
         names.append("resume")
+    if (
+        coop_request.request_type == RequestType.PROVISIONAL_ARREST
+        and status not in FINAL_STATUSES | {Status.DRAFT}
+        and coop_request.provisional_arrest_on is None
+    ):
+        names.append("provisional_arrest")
     names.append("message")
     if may(Status.CLOSED):
         names.append("close")
@@ -527,6 +536,20 @@ class ResumeView(RequestActionView):
 
     def perform(self, coop_request: CooperationRequest, cleaned: dict[str, Any]) -> None:
         services.request_resume_clock(
+            coop_request=coop_request, actor=self.user, expected_version=cleaned.pop("version"), **cleaned
+        )
+
+
+class ProvisionalArrestView(RequestActionView):
+    """Registry staff, or the focal point of the State that made the arrest, record the arrest date (art. 92)."""
+
+    action = "provisional_arrest"
+    form_class = ProvisionalArrestForm
+    title = gettext_lazy("Record the provisional arrest (art. 92)")
+    success_message = gettext_lazy("Provisional arrest recorded; the supporting documents are due in 60 days.")
+
+    def perform(self, coop_request: CooperationRequest, cleaned: dict[str, Any]) -> None:
+        services.request_record_provisional_arrest(
             coop_request=coop_request, actor=self.user, expected_version=cleaned.pop("version"), **cleaned
         )
 

@@ -146,3 +146,11 @@ class OutcomeSerializer(TransitionSerializer):
 class PauseSerializer(TransitionSerializer):
     reason = serializers.ChoiceField(choices=PauseReason.choices)
     ground = serializers.ChoiceField(choices=ConsultationGround.choices, required=False, allow_blank=True, default="")
+
+
+class ProvisionalArrestSerializer(serializers.Serializer[CooperationRequest]):
+    arrested_on = serializers.DateField(
+        help_text="Day of the provisional arrest (art. 92), between the transmission and today; the supporting "
+        "documents are due 60 days later (rule 188)."
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)

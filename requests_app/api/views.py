@@ -59,6 +59,7 @@ class CooperationRequestViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, S
         "withdraw": REGISTRY_ONLY,
         "pause_clock": REGISTRY_AND_FOCAL_POINTS,
         "resume_clock": REGISTRY_ONLY,
+        "record_provisional_arrest": REGISTRY_AND_FOCAL_POINTS,
         "add_message": REGISTRY_AND_FOCAL_POINTS,
     }
 
@@ -170,6 +171,21 @@ class CooperationRequestViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, S
         version = expected_version(request, coop_request)
         data = validated(s.TransitionSerializer, request)
         services.request_resume_clock(
+            coop_request=coop_request, actor=acting_user(request), expected_version=version, **data
+        )
+        return self._answer(coop_request)
+
+    @extend_schema(
+        parameters=[IF_MATCH], request=s.ProvisionalArrestSerializer, responses={200: s.CooperationRequestSerializer}
+    )
+    @action(detail=True, methods=["post"], url_path="provisional-arrest")
+    def record_provisional_arrest(self, request: Request, pk: str | None = None) -> Response:
+        """Record the day of the provisional arrest (art. 92), once; the supporting documents fall due 60 days
+        later (rule 188) and the overdue sweep follows that date."""
+        coop_request = self.get_object()
+        version = expected_version(request, coop_request)
+        data = validated(s.ProvisionalArrestSerializer, request)
+        coop_request = services.request_record_provisional_arrest(
             coop_request=coop_request, actor=acting_user(request), expected_version=version, **data
         )
         return self._answer(coop_request)

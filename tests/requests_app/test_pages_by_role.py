@@ -16,6 +16,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from cooperation_portal.accounts.models import User
+from cooperation_portal.dates import court_today
 from cooperation_portal.notifications.models import Notification, NotificationKind
 from requests_app import services
 from requests_app.choices import Organ, PauseReason, RequestType, Status
@@ -40,11 +41,12 @@ class World:
     draft: CooperationRequest
     paused: CooperationRequest
     executed: CooperationRequest
+    provisional_arrest: CooperationRequest
     attachment_pk: int
     notification_pk: int
 
     def requests_of_a(self) -> list[CooperationRequest]:
-        return [self.transmitted, self.draft, self.paused, self.executed]
+        return [self.transmitted, self.draft, self.paused, self.executed, self.provisional_arrest]
 
 
 @pytest.fixture(autouse=True)
@@ -57,8 +59,9 @@ def world(registry_user, focal_point_a, focal_point_b, facilitator, state_a, sta
     counter = iter(range(1, 100))
 
     def draft(**fields):
+        fields.setdefault("request_type", RequestType.EVIDENCE)
         return services.request_create(
-            actor=registry_user, partner=state_a, organ=Organ.REGISTRY, request_type=RequestType.EVIDENCE,
+            actor=registry_user, partner=state_a, organ=Organ.REGISTRY,
             subject=f"MARKER-A-SUBJECT-7f3c {fields.pop('label', '')}", reference=f"A-MARKER-REF-{next(counter):04d}",
             **fields,
         )
@@ -88,6 +91,7 @@ def world(registry_user, focal_point_a, focal_point_b, facilitator, state_a, sta
         users={"anonymous": None, "registry": registry_user, "focal_a": focal_point_a, "focal_b": focal_point_b,
                "facilitator": facilitator},
         transmitted=transmitted, draft=draft(label="draft"), paused=paused, executed=executed,
+        provisional_arrest=transmit(draft(label="provisional arrest", request_type=RequestType.PROVISIONAL_ARREST)),
         attachment_pk=event.attachments.get().pk, notification_pk=notification.pk,
     )
 
@@ -128,6 +132,7 @@ EXPECTED: dict[str, Row] = {
     "outcome": Row(_on("transmitted"), SHARED_ON_A),
     "pause": Row(_on("transmitted"), SHARED_ON_A),
     "resume": Row(_on("paused"), REGISTRY_ON_A),
+    "provisional_arrest": Row(_on("provisional_arrest"), SHARED_ON_A),
     "message": Row(_on("transmitted"), SHARED_ON_A),
     "close": Row(_on("executed"), REGISTRY_ON_A),
     "withdraw": Row(_on("transmitted"), REGISTRY_ON_A),
@@ -190,7 +195,8 @@ def test_posting_to_every_page_changes_nothing_of_a(role, world, media_root):
     for name, row in EXPECTED.items():
         url = reverse(f"requests:{name}", kwargs=row.kwargs(world))
         data = {"version": world.transmitted.version, "on": "2026-01-01", "subject": "hijacked", "body": "hijacked",
-                "outcome": Status.EXECUTED, "reason": PauseReason.POSTPONEMENT_ART94}
+                "outcome": Status.EXECUTED, "reason": PauseReason.POSTPONEMENT_ART94,
+                "arrested_on": court_today().isoformat()}
         response = client.post(url, data)
         assert response.status_code in (302, 403, 404, 405), (name, response.status_code)
         if response.status_code == 302:
