@@ -8,16 +8,12 @@ from rest_framework.test import APIClient
 from cooperation_portal.dates import court_today
 from requests_app.choices import Confidentiality, Status
 from tests import factories
+from tests.clients import api_client
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/dashboard/summary/"
 
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture
@@ -38,7 +34,7 @@ def figures(state_a, state_b):
 
 def test_registry_counts_what_it_sees(registry_user, figures):
     """Registry staff without clearance: six transmitted requests (not the sealed one), one overdue, by partner."""
-    body = client_for(registry_user).get(URL).json()
+    body = api_client(registry_user).get(URL).json()
     assert body["requests"]["transmitted"] == 6
     assert body["overdue"]["total"] == 1
     assert {row["code"]: row["count"] for row in body["requests"]["by_partner"]} == {"NLD": 4, "BEL": 2}
@@ -47,7 +43,7 @@ def test_registry_counts_what_it_sees(registry_user, figures):
 
 def test_focal_point_sees_only_their_own_states_figures(focal_point_a, figures):
     """A focal point's dashboard counts their State's requests only."""
-    body = client_for(focal_point_a).get(URL).json()
+    body = api_client(focal_point_a).get(URL).json()
     assert body["requests"]["transmitted"] == 4
     assert [row["code"] for row in body["requests"]["by_partner"]] == ["NLD"]
 
@@ -55,7 +51,7 @@ def test_focal_point_sees_only_their_own_states_figures(focal_point_a, figures):
 def test_facilitator_gets_aggregates_without_partner_breakdown_or_sealed_matter(facilitator, figures):
     """Facilitators count confidential requests, never those under seal, never by single partner;
     a sealed warrant changes no figure."""
-    body = client_for(facilitator).get(URL).json()
+    body = api_client(facilitator).get(URL).json()
     assert body["requests"]["transmitted"] == 6
     assert "by_partner" not in body["requests"]
     assert "by_partner" not in body["overdue"]
@@ -68,14 +64,14 @@ def test_facilitator_gets_aggregates_without_partner_breakdown_or_sealed_matter(
 
 def test_facilitator_may_not_filter_by_partner_or_content(facilitator, figures):
     """Filters that could single out one request are refused with a 400 naming them."""
-    response = client_for(facilitator).get(URL, {"partner": "NLD", "q": "records"})
+    response = api_client(facilitator).get(URL, {"partner": "NLD", "q": "records"})
     assert response.status_code == 400
     assert set(response.json()) == {"partner", "q"}
 
 
 def test_filters_and_period_apply(registry_user, figures):
     """The shared FilterSet narrows the figures; a period outside the data gives zeros."""
-    client = client_for(registry_user)
+    client = api_client(registry_user)
     assert client.get(URL, {"partner": "BEL"}).json()["requests"]["transmitted"] == 2
     old = client.get(URL, {"start": "2001-01-01", "end": "2001-12-31"}).json()
     assert old["requests"]["transmitted"] == 0
@@ -91,7 +87,7 @@ def test_filters_and_period_apply(registry_user, figures):
 )
 def test_bad_parameters_get_a_400_naming_them(registry_user, params, field):
     """A malformed date, a reversed period or an unknown choice is a 400, never a 500."""
-    response = client_for(registry_user).get(URL, params)
+    response = api_client(registry_user).get(URL, params)
     assert response.status_code == 400
     assert field in response.json()
 
@@ -99,7 +95,7 @@ def test_bad_parameters_get_a_400_naming_them(registry_user, params, field):
 def test_administrator_and_anonymous_are_refused(db):
     """Dashboards serve registry staff, focal points and facilitators."""
     admin = factories.UserFactory(username="admin", role="administrator")
-    assert client_for(admin).get(URL).status_code == 403
+    assert api_client(admin).get(URL).status_code == 403
     assert APIClient().get(URL).status_code in (401, 403)
 
 
@@ -110,7 +106,7 @@ def test_summary_issues_a_fixed_number_of_queries(registry_user, state_a, state_
     for partner in (state_a, state_b):
         factories.CooperationRequestFactory.create_batch(rows, partner=partner, transmitted_on=recent)
     with django_assert_max_num_queries(24):
-        response = client_for(registry_user).get(URL)
+        response = api_client(registry_user).get(URL)
     assert response.json()["requests"]["transmitted"] == 2 * rows
 
 
@@ -122,7 +118,7 @@ def test_escalation_levels_show_in_the_api_filter_and_dashboard(registry_user, s
         partner=state_a, escalation_level=EscalationLevel.SECOND_NOTICE, escalation_changed_on=court_today()
     )
     factories.CooperationRequestFactory(partner=state_a)
-    client = client_for(registry_user)
+    client = api_client(registry_user)
     listed = client.get("/api/v1/requests/", {"escalation_level": EscalationLevel.SECOND_NOTICE}).json()["results"]
     assert [(row["id"], row["escalation_level"]) for row in listed] == [(escalated.pk, 3)]
     summary = client.get(URL).json()

@@ -2,11 +2,11 @@
 past the limit still work, and no DISTINCT reaches the database."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from cooperation_portal.api import pagination
 from requests_app.choices import Status
 from tests import factories
+from tests.clients import api_client
 
 pytestmark = pytest.mark.django_db
 
@@ -20,37 +20,32 @@ def eight_requests(state_a, monkeypatch):
     return factories.CooperationRequestFactory.create_batch(8, partner=state_a, status=Status.TRANSMITTED)
 
 
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
 
 def test_count_is_exact_under_the_limit(registry_user, state_a, monkeypatch):
     """Fewer rows than the limit: the exact count, and `count_exact` says so."""
     monkeypatch.setattr(pagination, "COUNT_LIMIT", 5)
     factories.CooperationRequestFactory.create_batch(4, partner=state_a)
-    body = client_for(registry_user).get(URL).json()
+    body = api_client(registry_user).get(URL).json()
     assert (body["count"], body["count_exact"], len(body["results"])) == (4, True, 4)
 
 
 def test_count_past_the_limit_is_a_lower_bound_and_the_next_page_is_linked(registry_user, eight_requests):
     """Past the limit the count stops at limit + 1 rows and says it is not exact; the next page is still known."""
-    body = client_for(registry_user).get(URL, {"page_size": 2}).json()
+    body = api_client(registry_user).get(URL, {"page_size": 2}).json()
     assert (body["count"], body["count_exact"]) == (6, False)
     assert body["next"] is not None
 
 
 def test_a_page_past_the_limit_is_served_and_counted_to_its_end(registry_user, eight_requests):
     """A page beyond the limit: its rows, and a count that reaches at least its end (here, exactly the total)."""
-    body = client_for(registry_user).get(URL, {"page_size": 2, "page": 4}).json()
+    body = api_client(registry_user).get(URL, {"page_size": 2, "page": 4}).json()
     assert len(body["results"]) == 2
     assert (body["count"], body["count_exact"], body["next"]) == (8, True, None)
 
 
 def test_last_page_counts_exactly(registry_user, eight_requests):
     """`page=last` needs the total, so it counts every row."""
-    body = client_for(registry_user).get(URL, {"page_size": 3, "page": "last"}).json()
+    body = api_client(registry_user).get(URL, {"page_size": 3, "page": "last"}).json()
     assert (body["count"], body["count_exact"], len(body["results"])) == (8, True, 2)
 
 
@@ -59,7 +54,7 @@ def test_filtered_list_sends_no_distinct(registry_user, eight_requests, django_a
     queries: the plain list's six and the lookup of the partner codes asked for."""
     params = {"status": [Status.TRANSMITTED, Status.ACKNOWLEDGED], "partner": "NLD", "regional_group": "WEOG"}
     with django_assert_max_num_queries(7) as queries:
-        response = client_for(registry_user).get(URL, params)
+        response = api_client(registry_user).get(URL, params)
     assert response.status_code == 200
     assert len(response.json()["results"]) == 8
     assert not [query["sql"] for query in queries.captured_queries if "DISTINCT" in query["sql"].upper()]

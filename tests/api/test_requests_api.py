@@ -8,16 +8,12 @@ from rest_framework.test import APIClient
 from requests_app.choices import Confidentiality, EventKind, Status
 from requests_app.models import CooperationRequest, RequestEvent
 from tests import factories
+from tests.clients import api_client
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/requests/"
 
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def etag(client: APIClient, coop_request: CooperationRequest) -> str:
@@ -36,7 +32,7 @@ def test_focal_point_lists_only_their_partners_requests(focal_point_a, state_a, 
     mine = factories.CooperationRequestFactory(partner=state_a)
     factories.CooperationRequestFactory(partner=state_b)
     factories.CooperationRequestFactory(partner=state_a, status=Status.DRAFT, transmitted_on=None, due_on=None)
-    response = client_for(focal_point_a).get(URL)
+    response = api_client(focal_point_a).get(URL)
     assert response.status_code == 200
     assert [row["reference"] for row in response.json()["results"]] == [mine.reference]
 
@@ -44,7 +40,7 @@ def test_focal_point_lists_only_their_partners_requests(focal_point_a, state_a, 
 def test_another_partners_request_is_a_404_like_a_missing_one(focal_point_a, state_b):
     """Out of scope answers exactly as a missing id does, for reads and writes."""
     theirs = factories.CooperationRequestFactory(partner=state_b)
-    client = client_for(focal_point_a)
+    client = api_client(focal_point_a)
     hidden = client.get(f"{URL}{theirs.pk}/")
     missing = client.get(f"{URL}999999/")
     assert (hidden.status_code, hidden.json()) == (missing.status_code, missing.json()) == (404, hidden.json())
@@ -57,12 +53,12 @@ def test_another_partners_request_is_a_404_like_a_missing_one(focal_point_a, sta
 def test_facilitator_sees_no_request_items(facilitator, state_a):
     """Facilitators get aggregates elsewhere; the item endpoints refuse them."""
     factories.CooperationRequestFactory(partner=state_a, confidentiality=Confidentiality.PUBLIC)
-    assert client_for(facilitator).get(URL).status_code == 403
+    assert api_client(facilitator).get(URL).status_code == 403
 
 
 def test_registry_creates_a_draft_and_transmits_it(registry_user, state_a):
     """Create → 201 with an ETag; transmit with If-Match → transmitted with a due date."""
-    client = client_for(registry_user)
+    client = api_client(registry_user)
     response = client.post(
         URL,
         {
@@ -96,7 +92,7 @@ def test_registry_creates_a_draft_and_transmits_it(registry_user, state_a):
 )
 def test_bad_input_gets_a_400_naming_the_field_and_writes_nothing(registry_user, state_a, payload, field):
     """Each malformed create names its field in a 400; no request is written."""
-    response = client_for(registry_user).post(URL, payload, format="json")
+    response = api_client(registry_user).post(URL, payload, format="json")
     assert response.status_code == 400
     assert field in response.json()
     assert not CooperationRequest.objects.exists()
@@ -105,7 +101,7 @@ def test_bad_input_gets_a_400_naming_the_field_and_writes_nothing(registry_user,
 def test_due_date_before_transmission_is_a_400_from_the_model_rule(registry_user, state_a):
     """A rule of the model, raised by the service, comes back as a 400 naming the field."""
     draft = factories.CooperationRequestFactory(partner=state_a, status=Status.DRAFT, transmitted_on=None, due_on=None)
-    client = client_for(registry_user)
+    client = api_client(registry_user)
     response = client.post(
         f"{URL}{draft.pk}/transmit/",
         {"on": "2026-01-10", "due_on": "2026-01-01"},
@@ -121,7 +117,7 @@ def test_due_date_before_transmission_is_a_400_from_the_model_rule(registry_user
 def test_forbidden_transition_is_a_400_with_the_reason(registry_user, state_a):
     """Closing a request that has no outcome is refused by the transition table."""
     coop_request = factories.CooperationRequestFactory(partner=state_a)
-    client = client_for(registry_user)
+    client = api_client(registry_user)
     response = client.post(
         f"{URL}{coop_request.pk}/close/", {}, format="json", HTTP_IF_MATCH=etag(client, coop_request)
     )
@@ -132,7 +128,7 @@ def test_forbidden_transition_is_a_400_with_the_reason(registry_user, state_a):
 def test_update_without_if_match_is_428_and_with_a_stale_one_412(registry_user, state_a):
     """Changes need the ETag read: missing → 428, stale → 412, and nothing is overwritten."""
     coop_request = factories.CooperationRequestFactory(partner=state_a)
-    client = client_for(registry_user)
+    client = api_client(registry_user)
     read = etag(client, coop_request)
     assert client.patch(f"{URL}{coop_request.pk}/", {"subject": "A"}, format="json").status_code == 428
     first = client.patch(f"{URL}{coop_request.pk}/", {"subject": "A"}, format="json", HTTP_IF_MATCH=read)
@@ -148,7 +144,7 @@ def test_partial_update_leaves_unsent_fields_alone(registry_user, state_a):
     coop_request = factories.CooperationRequestFactory(
         partner=state_a, urgent=True, confidentiality=Confidentiality.PUBLIC
     )
-    client = client_for(registry_user)
+    client = api_client(registry_user)
     response = client.patch(
         f"{URL}{coop_request.pk}/", {"subject": "New"}, format="json", HTTP_IF_MATCH=etag(client, coop_request)
     )
@@ -160,7 +156,7 @@ def test_partial_update_leaves_unsent_fields_alone(registry_user, state_a):
 def test_focal_point_acknowledges_and_reports_outcome_with_reasons(focal_point_a, state_a):
     """A focal point answers: acknowledge, then a partial outcome, which needs reasons."""
     coop_request = factories.CooperationRequestFactory(partner=state_a)
-    client = client_for(focal_point_a)
+    client = api_client(focal_point_a)
     ack = client.post(
         f"{URL}{coop_request.pk}/acknowledge/", {}, format="json", HTTP_IF_MATCH=etag(client, coop_request)
     )
@@ -188,14 +184,14 @@ def test_focal_point_acknowledges_and_reports_outcome_with_reasons(focal_point_a
 def test_focal_point_cannot_close(focal_point_a, state_a):
     """Closing is the Registry's; the role check answers 403 before anything is read."""
     coop_request = factories.CooperationRequestFactory(partner=state_a, status=Status.EXECUTED)
-    response = client_for(focal_point_a).post(f"{URL}{coop_request.pk}/close/", {}, format="json", HTTP_IF_MATCH="*")
+    response = api_client(focal_point_a).post(f"{URL}{coop_request.pk}/close/", {}, format="json", HTTP_IF_MATCH="*")
     assert response.status_code == 403
 
 
 def test_consultations_pause_the_clock(focal_point_a, state_a):
     """A focal point asks for consultations under art. 97 with a ground; the clock stops."""
     coop_request = factories.CooperationRequestFactory(partner=state_a, transmitted_on=datetime.date(2026, 1, 5))
-    client = client_for(focal_point_a)
+    client = api_client(focal_point_a)
     response = client.post(
         f"{URL}{coop_request.pk}/pause-clock/",
         {"reason": "consultation_art97", "ground": "prior_treaty"},
@@ -211,9 +207,9 @@ def test_filters_combine(registry_user, state_a, state_b):
     wanted = factories.CooperationRequestFactory(partner=state_a, subject="Seizure of a fictional vessel")
     factories.CooperationRequestFactory(partner=state_b, subject="Seizure of a fictional vessel")
     factories.CooperationRequestFactory(partner=state_a, subject="Other", status=Status.ACKNOWLEDGED)
-    response = client_for(registry_user).get(URL, {"partner": "NLD", "status": "transmitted", "q": "vessel"})
+    response = api_client(registry_user).get(URL, {"partner": "NLD", "status": "transmitted", "q": "vessel"})
     assert [row["id"] for row in response.json()["results"]] == [wanted.pk]
-    bad = client_for(registry_user).get(URL, {"status": "nonsense"})
+    bad = api_client(registry_user).get(URL, {"status": "nonsense"})
     assert bad.status_code == 400
     assert "status" in bad.json()
 
@@ -227,7 +223,7 @@ def test_list_issues_a_fixed_number_of_queries(registry_user, django_assert_max_
     """
     for code in ("NLD", "BEL", "FRA"):
         factories.CooperationRequestFactory.create_batch(20, partner=factories.PartnerFactory(code=code))
-    client = client_for(registry_user)
+    client = api_client(registry_user)
     with django_assert_max_num_queries(6):
         response = client.get(URL, {"page_size": page_size})
     assert len(response.json()["results"]) == page_size
@@ -237,6 +233,6 @@ def test_list_issues_a_fixed_number_of_queries(registry_user, django_assert_max_
 def test_contact_report_warrant_filter_refuses_what_is_not_an_id(registry_user, value):
     """A warrant filter that is not a whole id in range is a 400 naming the filter, not an overflow (found by
     Schemathesis: a huge float crashed the count on SQLite)."""
-    response = client_for(registry_user).get("/api/v1/contact-reports/", {"warrant": value})
+    response = api_client(registry_user).get("/api/v1/contact-reports/", {"warrant": value})
     assert response.status_code == 400
     assert "warrant" in response.json()

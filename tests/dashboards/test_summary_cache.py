@@ -4,22 +4,17 @@ repeated call is cheaper than the first."""
 import datetime
 
 import pytest
-from rest_framework.test import APIClient
 
 from cooperation_portal.dates import court_today
 from requests_app import overdue
 from requests_app.choices import Confidentiality
 from tests import factories
+from tests.clients import api_client
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/dashboard/summary/"
 
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture
@@ -37,7 +32,7 @@ def requests_to_a_and_b(state_a, state_b):
 
 def test_a_new_request_shows_on_the_next_call(registry_user, state_a, requests_to_a_and_b):
     """A request written after a first call is counted by the second: the cache key moves with the data."""
-    client = client_for(registry_user)
+    client = api_client(registry_user)
     assert client.get(URL).json()["requests"]["transmitted"] == 3
     factories.CooperationRequestFactory(partner=state_a, transmitted_on=requests_to_a_and_b)
     assert client.get(URL).json()["requests"]["transmitted"] == 4
@@ -45,7 +40,7 @@ def test_a_new_request_shows_on_the_next_call(registry_user, state_a, requests_t
 
 def test_the_overdue_sweep_shows_on_the_next_call(registry_user, requests_to_a_and_b):
     """The sweep writes escalation levels without touching `updated_at`; its steps still move the cache key."""
-    client = client_for(registry_user)
+    client = api_client(registry_user)
     assert client.get(URL).json()["overdue"]["by_escalation_level"] == {}
     result = overdue.sweep(on=court_today())
     assert result.total_escalated == 1
@@ -58,7 +53,7 @@ def test_scopes_never_share_an_entry(
     """Each scope gets its own figures, called one after the other on unchanged data: the sealed request counts for
     cleared registry staff and for B's own focal point only."""
     seen = {
-        name: client_for(user).get(URL).json()
+        name: api_client(user).get(URL).json()
         for name, user in [
             ("registry", registry_user),
             ("cleared", cleared_registry_user),
@@ -84,7 +79,7 @@ def test_a_repeated_call_reads_the_figures_from_the_cache(
 ):
     """The second call on unchanged data: the request's savepoint and its release, the data stamp, agreements (two)
     and warrants (two); none of the request aggregates (the first call made nine of them)."""
-    client = client_for(registry_user)
+    client = api_client(registry_user)
     first = client.get(URL).json()
     with django_assert_num_queries(7):
         second = client.get(URL).json()

@@ -13,8 +13,8 @@ from requests_app import overdue, services
 from requests_app.choices import EscalationLevel, EventKind, Organ, RequestType, Status
 from requests_app.models import CooperationRequest, RequestEvent
 from tests.api.test_requests_api import URL as API
-from tests.api.test_requests_api import client_for as _api
 from tests.api.test_requests_api import etag as _etag
+from tests.clients import api_client as _api
 
 pytestmark = pytest.mark.django_db
 
