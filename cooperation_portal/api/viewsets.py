@@ -35,6 +35,14 @@ class ScopedViewSet(viewsets.GenericViewSet):
             raise TypeError(f"{type(self).__name__}.queryset must offer visible_to(user)")
         return queryset.visible_to(self.request.user)
 
+    def filter_queryset(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
+        """List filters and ordering apply to list routes only: DRF would also run them on every detail lookup
+        (building the FilterSet and its form for nothing, about a fifth of a detail call), and a detail route's
+        query string is not a filter of what it names."""
+        if self.detail:
+            return queryset
+        return super().filter_queryset(queryset)
+
     def get_object(self) -> Any:
         """The object in scope; when the id exists outside the caller's scope, the miss is audited and the answer
         is the same 404 as for a missing id."""

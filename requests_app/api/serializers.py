@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from cooperation_portal.accounts.models import User
+from cooperation_portal.api.representation import PlannedRepresentation
 from cooperation_portal.api.writes import PartialInputMixin
 from cooperation_portal.partners.models import Partner
 from cooperation_portal.situations.models import Case, Situation
@@ -11,13 +12,13 @@ from ..choices import OUTCOME_STATUSES, Confidentiality, ConsultationGround, Org
 from ..models import Attachment, ClockPause, CooperationRequest, RequestEvent
 
 
-class PartnerRefSerializer(serializers.ModelSerializer[Partner]):
+class PartnerRefSerializer(PlannedRepresentation, serializers.ModelSerializer[Partner]):
     class Meta:
         model = Partner
         fields = ["code", "name", "kind", "regional_group"]
 
 
-class RequestEventSerializer(serializers.ModelSerializer[RequestEvent]):
+class RequestEventSerializer(PlannedRepresentation, serializers.ModelSerializer[RequestEvent]):
     actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -25,7 +26,7 @@ class RequestEventSerializer(serializers.ModelSerializer[RequestEvent]):
         fields = ["id", "kind", "from_status", "to_status", "actor", "occurred_at", "note"]
 
 
-class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
+class AttachmentSerializer(PlannedRepresentation, serializers.ModelSerializer[Attachment]):
     class Meta:
         model = Attachment
         fields = ["id", "event", "original_name", "content_type", "size", "sha256", "uploaded_at"]
@@ -49,13 +50,13 @@ class MessageInputSerializer(serializers.Serializer[RequestEvent]):
     )
 
 
-class ClockPauseSerializer(serializers.ModelSerializer[ClockPause]):
+class ClockPauseSerializer(PlannedRepresentation, serializers.ModelSerializer[ClockPause]):
     class Meta:
         model = ClockPause
         fields = ["id", "reason", "ground", "started_on", "ended_on"]
 
 
-class CooperationRequestSerializer(serializers.ModelSerializer[CooperationRequest]):
+class CooperationRequestSerializer(PlannedRepresentation, serializers.ModelSerializer[CooperationRequest]):
     partner = PartnerRefSerializer(read_only=True)
     situation: serializers.SlugRelatedField[Situation] = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True

@@ -51,3 +51,31 @@ def test_sealed_clearance_counts_only_for_registry_staff(state_a):
     assert cleared.has_sealed_clearance
     assert not focal.has_sealed_clearance
     assert not plain.has_sealed_clearance
+
+
+def test_sealed_clearance_agrees_with_has_perm_whichever_way_it_is_granted(django_assert_num_queries):
+    """Directly, through a group, as a superuser, or not at all; an inactive user is never cleared. The property's
+    one query gives what the model backend's has_perm() gives (two queries)."""
+    from django.contrib.auth.models import Group, Permission
+
+    from cooperation_portal.accounts.models import SEALED_CLEARANCE_PERMISSION
+
+    permission = Permission.objects.get(content_type__app_label="accounts", codename="sealed_clearance")
+    group = Group.objects.create(name="sealed material")
+    group.permissions.add(permission)
+    direct = factories.RegistryFactory(username="direct", sealed_clearance=True)
+    via_group = factories.RegistryFactory(username="via-group")
+    via_group.groups.add(group)
+    other_group = factories.RegistryFactory(username="other-group")
+    other_group.groups.add(Group.objects.create(name="no clearance"))
+    superuser = factories.RegistryFactory(username="super", is_superuser=True)
+    inactive = factories.RegistryFactory(username="inactive", sealed_clearance=True, is_active=False)
+    plain = factories.RegistryFactory(username="plain")
+    expected = {"direct": True, "via-group": True, "other-group": False, "super": True, "inactive": False,
+                "plain": False}
+    for user in (direct, via_group, other_group, superuser, inactive, plain):
+        fresh = User.objects.get(pk=user.pk)
+        with django_assert_num_queries(1 if fresh.is_active and not fresh.is_superuser else 0):
+            cleared = fresh.has_sealed_clearance
+        assert cleared is expected[user.username]
+        assert User.objects.get(pk=user.pk).has_perm(SEALED_CLEARANCE_PERMISSION) is cleared

@@ -236,3 +236,16 @@ def test_contact_report_warrant_filter_refuses_what_is_not_an_id(registry_user, 
     response = api_client(registry_user).get("/api/v1/contact-reports/", {"warrant": value})
     assert response.status_code == 400
     assert "warrant" in response.json()
+
+
+def test_list_filters_narrow_the_list_but_not_a_detail_route(registry_user, state_a, focal_point_b):
+    """`?status=closed` filters the list; on a detail route it is no filter (the request is answered as it is),
+    and scoping still applies there: another State's focal point gets the same 404 with or without it."""
+    coop_request = factories.CooperationRequestFactory(partner=state_a)
+    client = api_client(registry_user)
+    assert client.get(URL, {"status": "closed"}).json()["results"] == []
+    response = client.get(f"{URL}{coop_request.pk}/", {"status": "closed", "ordering": "nonsense"})
+    assert response.status_code == 200
+    assert response.json()["reference"] == coop_request.reference
+    for query in ({}, {"status": "transmitted"}):
+        assert api_client(focal_point_b).get(f"{URL}{coop_request.pk}/", query).status_code == 404
