@@ -1,11 +1,17 @@
 """The figures the dashboards show, as a bounded number of aggregate queries whatever the number of requests.
 
-The request figures (a few passes over up to a year of a million requests) are cached, keyed by the exact SQL of
-the caller's scoped and filtered requests, so two users share an entry only when they count the very same rows, and
-by a stamp of the data they are drawn from: the last change to any request, the last escalation step (the overdue
-sweep writes levels without touching `updated_at`) and the last change to a partner. Any write through the services
-moves the stamp, so the next call recounts; CACHE_SECONDS bounds what a write committed out of order could leave
-stale. Agreements and warrants are small tables and are counted afresh on every call.
+The requests transmitted in the period are read once: on PostgreSQL one GROUPING SETS statement returns the counts
+by status, type and organ, by partner, by day and the histograms of response days, from an index that holds every
+column it reads; elsewhere the same sets come from one UNION ALL statement. What is overdue today and the outcomes of
+the period are one query each, also read from indexes alone. The escalation levels are one query over the table
+itself: no index holds them, so that the overdue sweep's updates of them stay HOT.
+
+The request figures are cached, keyed by the exact SQL of the caller's scoped and filtered requests, so two users
+share an entry only when they count the very same rows, and by a stamp of the data they are drawn from: the last
+change to any request, the last escalation step (the overdue sweep writes levels without touching `updated_at`) and
+the last change to a partner. Any write through the services moves the stamp, so the next call recounts;
+CACHE_SECONDS bounds what a write committed out of order could leave stale. Agreements and warrants are small tables
+and are counted afresh on every call.
 """
 
 import datetime
@@ -13,25 +19,43 @@ import hashlib
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Min, QuerySet
-from django.db.models.functions import ExtractYear, TruncMonth
+from django.db.models.functions import ExtractYear
 
 from agreements_app.models import VoluntaryAgreement
 from cooperation_portal.accounts.choices import Role
 from cooperation_portal.accounts.models import User
 from cooperation_portal.partners.models import Partner
-from cooperation_portal.reports.services import response_times
+from cooperation_portal.reports.services import response_days, response_times_from_histograms
 from requests_app.models import CooperationRequest, EscalationStep
 from requests_app.querysets import overdue_q
 from warrants_app.models import ArrestWarrant
 
 TOP_PARTNERS = 15
 CACHE_SECONDS = 60
+# The columns of the period's single pass, and the sets of them it groups by (see _period_rows).
+PERIOD_COLUMNS = (
+    "status",
+    "request_type",
+    "organ",
+    "partner_id",
+    "transmitted_on",
+    "acknowledgement_days",
+    "outcome_days",
+)
+PERIOD_SETS = (
+    ("status", "request_type", "organ"),
+    ("partner_id",),
+    ("transmitted_on",),
+    ("acknowledgement_days",),
+    ("outcome_days",),
+)
 
 
 def _counts(queryset: QuerySet[Any], field: str) -> dict[str, int]:
-    rows = queryset.values(field).annotate(n=Count("id")).order_by()
+    rows = queryset.values(field).annotate(n=Count("*")).order_by()
     return {str(row[field] or "none"): row["n"] for row in rows}
 
 
@@ -51,52 +75,122 @@ def _partners(ids: set[int]) -> dict[int, dict[str, Any]]:
     return {row["pk"]: dict(row) for row in rows}
 
 
-def _period_figures(in_period: QuerySet[CooperationRequest]) -> dict[str, Any]:
-    """Counts by status, type and organ from one GROUP BY of their combinations, and by region, partner kind,
-    partner and month from one GROUP BY (partner, month): two passes over the period instead of eight, each
-    bounded by the number of combinations, not of requests."""
+def _grouping_id(columns: tuple[str, ...]) -> int:
+    """What SQL's GROUPING() of all PERIOD_COLUMNS gives for a row of the set `columns`: one bit per column, the
+    first column the highest, set when the column is not grouped in that set."""
+    return sum(1 << (len(PERIOD_COLUMNS) - 1 - i) for i, name in enumerate(PERIOD_COLUMNS) if name not in columns)
+
+
+def _period_rows(in_period: QuerySet[CooperationRequest], *, end: datetime.date, grouping_sets: bool) -> list[Any]:
+    """One statement over the period's requests: a row (grouping id, the PERIOD_COLUMNS, count) per group of each of
+    the PERIOD_SETS, the columns outside the row's set being NULL.
+
+    With `grouping_sets` (PostgreSQL) the requests are read once. The scoped, filtered requests are a subquery that
+    OFFSET 0 keeps apart: the planner then counts on a few hundred groups per set, as there are, and hashes every
+    set in that one pass, where its estimates for the columns of the table would have it sort the rows by each set.
+    Without it (SQLite has no GROUPING SETS) each set is its own SELECT of a UNION ALL, which gives the same rows.
+    """
+    days = {f"{name}_days": expression for name, expression in response_days(end=end).items()}
+    inner = in_period.annotate(**days).values(*PERIOD_COLUMNS).order_by()
+    try:
+        sql, params = inner.query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (an empty IN) compiles to no SQL at all
+        return []
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in PERIOD_COLUMNS)
+    # Column names are the constants above and the subquery is the ORM's; every value is a parameter.
+    if grouping_sets:
+        sets = ", ".join("(" + ", ".join(quote(name) for name in group) + ")" for group in PERIOD_SETS)
+        statement = (
+            f"SELECT GROUPING({columns}), {columns}, COUNT(*) FROM ({sql} OFFSET 0) AS period "  # noqa: S608
+            f"GROUP BY GROUPING SETS ({sets})"
+        )
+        statement_params = list(params)
+    else:
+        # Typed NULLs: PostgreSQL (where a test runs this form too) types a UNION's columns branch by branch.
+        types = {
+            name: expression.output_field.db_type(connection) for name, expression in inner.query.annotations.items()
+        }
+        types.update({field.attname: field.db_type(connection) for field in CooperationRequest._meta.concrete_fields})
+        branches = []
+        for group in PERIOD_SETS:
+            selected = ", ".join(
+                quote(name) if name in group else f"CAST(NULL AS {types[name]})" for name in PERIOD_COLUMNS
+            )
+            grouped = ", ".join(quote(name) for name in group)
+            branches.append(
+                f"SELECT {_grouping_id(group)}, {selected}, COUNT(*) FROM ({sql}) AS period "  # noqa: S608
+                f"GROUP BY {grouped}"
+            )
+        statement = " UNION ALL ".join(branches)
+        statement_params = list(params) * len(PERIOD_SETS)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, statement_params)
+        return list(cursor.fetchall())
+
+
+def _as_date(value: datetime.date | str) -> datetime.date:
+    """A date column read by a bare cursor: a date from PostgreSQL, ISO text from SQLite."""
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+
+
+def _period_figures(in_period: QuerySet[CooperationRequest], *, end: datetime.date) -> dict[str, Any]:
+    """Counts by status, type and organ, by partner and by month of transmission, and the response times, from one
+    statement bounded by the number of groups (a few hundred), not of requests."""
     by_status: dict[str, int] = {}
     by_type: dict[str, int] = {}
     by_organ: dict[str, int] = {}
-    combinations = in_period.values("status", "request_type", "organ").annotate(n=Count("id")).order_by()
-    for row in combinations:
-        _add(by_status, row["status"], row["n"])
-        _add(by_type, row["request_type"], row["n"])
-        _add(by_organ, row["organ"], row["n"])
-    per_partner_month = list(
-        in_period.annotate(month=TruncMonth("transmitted_on")).values("partner_id", "month").annotate(n=Count("id"))
-        .order_by()
-    )
+    by_partner: dict[int, int] = {}
+    monthly: dict[datetime.date, int] = {}
+    histograms: dict[str, list[tuple[int | None, int]]] = {"acknowledgement": [], "outcome": []}
+    combination, partner, day, acknowledgement, outcome = (_grouping_id(group) for group in PERIOD_SETS)
+    rows = _period_rows(in_period, end=end, grouping_sets=connection.vendor == "postgresql")
+    for grouping, status, request_type, organ, partner_id, transmitted_on, ack_days, outcome_days, n in rows:
+        if grouping == combination:
+            _add(by_status, status, n)
+            _add(by_type, request_type, n)
+            _add(by_organ, organ, n)
+        elif grouping == partner:
+            by_partner[partner_id] = n
+        elif grouping == day:
+            month = _as_date(transmitted_on).replace(day=1)
+            monthly[month] = monthly.get(month, 0) + n
+        elif grouping == acknowledgement:
+            histograms["acknowledgement"].append((ack_days, n))
+        elif grouping == outcome:
+            histograms["outcome"].append((outcome_days, n))
     return {
         "transmitted": sum(by_status.values()),
         "by_status": by_status,
         "by_type": by_type,
         "by_organ": by_organ,
-        "rows": per_partner_month,
+        "by_partner": by_partner,
+        "monthly": monthly,
+        "response_times": response_times_from_histograms(histograms),
     }
 
 
 def _request_figures(
-    *, requests: QuerySet[CooperationRequest], start: datetime.date, end: datetime.date, today: datetime.date,
+    *,
+    requests: QuerySet[CooperationRequest],
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date,
     by_partner: bool,
 ) -> dict[str, Any]:
+    # COUNT(*) rather than COUNT(id) throughout: the indexes these queries read hold every column they need, not id.
     in_period = requests.filter(transmitted_on__gte=start, transmitted_on__lte=end).order_by()
     outcomes = requests.filter(outcome_on__gte=start, outcome_on__lte=end).order_by()
     overdue = requests.filter(overdue_q(today)).order_by()
-    period = _period_figures(in_period)
-    overdue_rows = list(overdue.values("partner_id").annotate(n=Count("id")).order_by())
-    partners = _partners({row["partner_id"] for row in [*period["rows"], *overdue_rows]})
+    period = _period_figures(in_period, end=min(end, today))
+    overdue_rows = list(overdue.values("partner_id").annotate(n=Count("*")).order_by())
+    partners = _partners({*period["by_partner"], *(row["partner_id"] for row in overdue_rows)})
 
     by_region: dict[str, int] = {}
     by_kind: dict[str, int] = {}
-    in_period_by_partner: dict[int, int] = {}
-    monthly: dict[datetime.date, int] = {}
-    for row in period["rows"]:
-        partner, n = partners[row["partner_id"]], row["n"]
-        _add(by_region, partner["regional_group"], n)
-        _add(by_kind, partner["kind"], n)
-        in_period_by_partner[row["partner_id"]] = in_period_by_partner.get(row["partner_id"], 0) + n
-        monthly[row["month"]] = monthly.get(row["month"], 0) + n
+    for partner_id, n in period["by_partner"].items():
+        _add(by_region, partners[partner_id]["regional_group"], n)
+        _add(by_kind, partners[partner_id]["kind"], n)
     overdue_by_region: dict[str, int] = {}
     overdue_by_partner: dict[int, int] = {}
     for row in overdue_rows:
@@ -111,7 +205,7 @@ def _request_figures(
             "by_organ": period["by_organ"],
             "by_regional_group": by_region,
             "by_partner_kind": by_kind,
-            "monthly_transmitted": {month.strftime("%Y-%m"): n for month, n in sorted(monthly.items())},
+            "monthly_transmitted": {month.strftime("%Y-%m"): n for month, n in sorted(period["monthly"].items())},
             "monthly_outcomes": _monthly(outcomes, "outcome_on"),
         },
         "overdue": {
@@ -119,10 +213,10 @@ def _request_figures(
             "by_regional_group": overdue_by_region,
             "by_escalation_level": _counts(requests.filter(escalation_level__gt=0).order_by(), "escalation_level"),
         },
-        "response_times": response_times(in_period, end=min(end, today)),
+        "response_times": period["response_times"],
     }
     if by_partner:
-        figures["requests"]["by_partner"] = _top(partners, in_period_by_partner)
+        figures["requests"]["by_partner"] = _top(partners, period["by_partner"])
         figures["overdue"]["by_partner"] = _top(partners, overdue_by_partner)
     return figures
 
@@ -143,7 +237,11 @@ def _data_stamp() -> tuple[Any, ...]:
 
 
 def _cached_request_figures(
-    *, requests: QuerySet[CooperationRequest], start: datetime.date, end: datetime.date, today: datetime.date,
+    *,
+    requests: QuerySet[CooperationRequest],
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date,
     by_partner: bool,
 ) -> dict[str, Any]:
     sql, params = requests.query.sql_with_params()
@@ -157,8 +255,12 @@ def _cached_request_figures(
 
 
 def _monthly(queryset: QuerySet[CooperationRequest], date_field: str) -> dict[str, int]:
-    rows = queryset.annotate(month=TruncMonth(date_field)).values("month").annotate(n=Count("id")).order_by("month")
-    return {row["month"].strftime("%Y-%m"): row["n"] for row in rows}
+    """Counts by month of `date_field`, summed from counts by day: a date groups cheaper than its truncation."""
+    monthly: dict[datetime.date, int] = {}
+    for row in queryset.values(date_field).annotate(n=Count("*")).order_by():
+        month = row[date_field].replace(day=1)
+        monthly[month] = monthly.get(month, 0) + row["n"]
+    return {month.strftime("%Y-%m"): n for month, n in sorted(monthly.items())}
 
 
 def _warrants_at_large(at_large: QuerySet[ArrestWarrant], *, today: datetime.date) -> dict[str, Any]:

@@ -19,7 +19,7 @@ The only writes here are the background exports (`report_export_request`, `repor
 import datetime
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -283,6 +283,28 @@ def _days_until(field: str, *, end: datetime.date) -> Case:
     )
 
 
+RESPONSE_MEASURES = {"acknowledgement": "acknowledged_on", "outcome": "outcome_on"}
+
+
+def response_days(*, end: datetime.date) -> dict[str, Case]:
+    """For each response measure, the days from transmission to it where it came by `end` (NULL otherwise)."""
+    return {name: _days_until(field, end=end) for name, field in RESPONSE_MEASURES.items()}
+
+
+def response_times_from_histograms(histograms: Mapping[str, Iterable[tuple[int | None, int]]]) -> dict[str, Any]:
+    """`response_times` from a histogram of each measure's days, (days, count) pairs; a None day is a request without
+    the measure by the end, left out as percentile_cont leaves out NULLs."""
+    result: dict[str, Any] = {}
+    for name in RESPONSE_MEASURES:
+        histogram = [(days, n) for days, n in histograms.get(name, ()) if days is not None]
+        result[name] = {"count": sum(n for _days, n in histogram)}
+        for key, fraction in PERCENTILES.items():
+            value = percentile_from_histogram(histogram, fraction)
+            result[name][key] = None if value is None else round(value, 1)
+    result["method"] = "histogram"
+    return result
+
+
 def response_times(cooperation: QuerySet[CooperationRequest], *, end: datetime.date) -> dict[str, Any]:
     """Median and 90th percentile of days to acknowledgement and to outcome.
 
@@ -290,38 +312,34 @@ def response_times(cooperation: QuerySet[CooperationRequest], *, end: datetime.d
     back as a histogram, one row per distinct number of days, so the rows fetched are bounded by the length of the
     period, not by the number of requests; the percentiles are then interpolated exactly as percentile_cont does.
     """
-    measures = {"acknowledgement": "acknowledged_on", "outcome": "outcome_on"}
-    result: dict[str, Any] = {}
+    days_by_measure = response_days(end=end)
     if connection.vendor == "postgresql":
         aggregates: dict[str, Any] = {}
-        for name, field in measures.items():
-            days = _days_until(field, end=end)
+        for name, days in days_by_measure.items():
             aggregates[f"{name}__count"] = Count(days)
             for key, fraction in PERCENTILES.items():
                 aggregates[f"{name}__{key}"] = PercentileCont(days, fraction=fraction)
         values = cooperation.aggregate(**aggregates)
-        for name in measures:
+        result: dict[str, Any] = {}
+        for name in days_by_measure:
             result[name] = {"count": values[f"{name}__count"]}
             for key in PERCENTILES:
                 value = values[f"{name}__{key}"]
                 result[name][key] = None if value is None else round(float(value), 1)
         result["method"] = "percentile_cont"
         return result
-    for name, field in measures.items():
-        histogram = [
+    histograms = {
+        name: [
             (row["days"], row["n"])
-            for row in cooperation.annotate(days=_days_until(field, end=end))
+            for row in cooperation.annotate(days=days)
             .filter(days__isnull=False)
             .values("days")
             .annotate(n=Count("id"))
             .order_by()
         ]
-        result[name] = {"count": sum(count for _days, count in histogram)}
-        for key, fraction in PERCENTILES.items():
-            value = percentile_from_histogram(histogram, fraction)
-            result[name][key] = None if value is None else round(value, 1)
-    result["method"] = "histogram"
-    return result
+        for name, days in days_by_measure.items()
+    }
+    return response_times_from_histograms(histograms)
 
 
 def _open_at_end_q(end: datetime.date) -> Q:

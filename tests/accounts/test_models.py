@@ -77,5 +77,7 @@ def test_sealed_clearance_agrees_with_has_perm_whichever_way_it_is_granted(djang
         fresh = User.objects.get(pk=user.pk)
         with django_assert_num_queries(1 if fresh.is_active and not fresh.is_superuser else 0):
             cleared = fresh.has_sealed_clearance
+        with django_assert_num_queries(0):  # asked again for the same request's user: kept on the object
+            assert fresh.has_sealed_clearance is cleared
         assert cleared is expected[user.username]
         assert User.objects.get(pk=user.pk).has_perm(SEALED_CLEARANCE_PERMISSION) is cleared

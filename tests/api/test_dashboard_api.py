@@ -15,7 +15,6 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/dashboard/summary/"
 
 
-
 @pytest.fixture
 def figures(state_a, state_b):
     """Requests to A and B this year, one overdue to A, one under seal to B; a public and a sealed warrant."""

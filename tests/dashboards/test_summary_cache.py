@@ -16,7 +16,6 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/dashboard/summary/"
 
 
-
 @pytest.fixture
 def requests_to_a_and_b(state_a, state_b):
     """Two requests to A (one overdue for a month), one to B, one under seal to B, all sent 40 days ago."""
@@ -78,7 +77,7 @@ def test_a_repeated_call_reads_the_figures_from_the_cache(
     registry_user, requests_to_a_and_b, django_assert_num_queries
 ):
     """The second call on unchanged data: the request's savepoint and its release, the data stamp, agreements (two)
-    and warrants (two); none of the request aggregates (the first call made nine of them)."""
+    and warrants (two); none of the request aggregates (the first call made five of them)."""
     client = api_client(registry_user)
     first = client.get(URL).json()
     with django_assert_num_queries(7):
