@@ -53,6 +53,13 @@ def deletion_recorded(name: str) -> models.CheckConstraint:
     )
 
 
+# What the dashboards count of the requests transmitted in a period, carried by the indexes on the transmission
+# date (see CooperationRequest.Meta.indexes).
+PERIOD_COUNTED = [
+    "status", "request_type", "organ", "confidentiality", "urgent", "deleted_at", "acknowledged_on", "outcome_on",
+]
+
+
 class CooperationRequest(SoftDeletable):
     """A request for cooperation under Part 9 (or a logistical request), transmitted to one partner."""
 
@@ -178,33 +185,10 @@ class CooperationRequest(SoftDeletable):
             # Both also carry what the dashboards count of the requests transmitted in a period (INCLUDE, PostgreSQL),
             # so a year of them is counted from the index alone instead of from rows spread over the whole table.
             models.Index(
-                fields=["partner", "transmitted_on", "id"],
-                include=[
-                    "status",
-                    "request_type",
-                    "organ",
-                    "confidentiality",
-                    "urgent",
-                    "deleted_at",
-                    "acknowledged_on",
-                    "outcome_on",
-                ],
-                name="request_partner_sent_idx",
+                fields=["partner", "transmitted_on", "id"], include=PERIOD_COUNTED, name="request_partner_sent_idx"
             ),
             models.Index(
-                fields=["transmitted_on", "id"],
-                include=[
-                    "partner",
-                    "status",
-                    "request_type",
-                    "organ",
-                    "confidentiality",
-                    "urgent",
-                    "deleted_at",
-                    "acknowledged_on",
-                    "outcome_on",
-                ],
-                name="request_sent_id_idx",
+                fields=["transmitted_on", "id"], include=["partner", *PERIOD_COUNTED], name="request_sent_id_idx"
             ),
             # The overdue filter: requests whose clock runs, newest first, without visiting the answered ones.
             models.Index(

@@ -3,8 +3,7 @@
 The requests transmitted in the period are read once: on PostgreSQL one GROUPING SETS statement returns the counts
 by status, type and organ, by partner, by day and the histograms of response days, from an index that holds every
 column it reads; elsewhere the same sets come from one UNION ALL statement. What is overdue today and the outcomes of
-the period are one query each, also read from indexes alone. The escalation levels are one query over the table
-itself: no index holds them, so that the overdue sweep's updates of them stay HOT.
+the period are one query each, and the escalation levels one more, each read from a partial index alone.
 
 The request figures are cached, keyed by the exact SQL of the caller's scoped and filtered requests, so two users
 share an entry only when they count the very same rows, and by a stamp of the data they are drawn from: the last
