@@ -164,7 +164,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "cooperation_portal.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["cooperation_portal.api.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env.str("PORTAL_API_THROTTLE_USER", default="3000/minute")},
 }
 SPECTACULAR_SETTINGS = {

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
-from rest_framework.throttling import UserRateThrottle
 
+from cooperation_portal.api.throttling import UserRateThrottle
 from tests import factories
 from warrants_app.models import ContactReport
 
