@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from rest_framework import serializers
 
 from cooperation_portal.api.representation import PlannedRepresentation
@@ -86,3 +87,16 @@ def test_a_field_that_needs_the_serializers_context_is_refused():
 
     with pytest.raises(TypeError, match=r"WithMethod\.shout"):
         WithMethod(CooperationRequest(reference="X")).data  # noqa: B018
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Amsterdam", "America/Bogota", "Asia/Kolkata"])
+def test_date_times_are_written_in_the_active_time_zone_as_drf_writes_them(requests, zone):
+    """Date-times are written in the current time zone (UTC as "Z") without DRF's lookup per field: the same text in
+    every zone, an aware value at midnight UTC and one in summer time included."""
+    coop_request = CooperationRequest.objects.with_related().get(pk=requests[0].pk)
+    coop_request.created_at = datetime.datetime(2026, 7, 1, 0, 0, tzinfo=datetime.UTC)
+    coop_request.updated_at = datetime.datetime(2026, 1, 31, 23, 59, 59, 999999, tzinfo=datetime.UTC)
+    with timezone.override(zone):
+        planned = s.CooperationRequestSerializer(coop_request).data
+        assert planned == drf_representation(s.CooperationRequestSerializer(), coop_request)
+    assert planned["created_at"].endswith("Z") == (zone == "UTC")
