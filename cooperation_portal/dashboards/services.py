@@ -5,12 +5,13 @@ by status, type and organ, by partner, by day and the histograms of response day
 column it reads; elsewhere the same sets come from one UNION ALL statement. What is overdue today and the outcomes of
 the period are one query each, and the escalation levels one more, each read from a partial index alone.
 
-The request figures are cached, keyed by the exact SQL of the caller's scoped and filtered requests, so two users
-share an entry only when they count the very same rows, and by a stamp of the data they are drawn from: the last
-change to any request, the last escalation step (the overdue sweep writes levels without touching `updated_at`) and
-the last change to a partner. Any write through the services moves the stamp, so the next call recounts;
-CACHE_SECONDS bounds what a write committed out of order could leave stale. Agreements and warrants are small tables
-and are counted afresh on every call.
+The summary is cached, keyed by the exact SQL of the caller's scoped and filtered requests, agreements and
+warrants, so two users share an entry only when they count the very same rows, and by a stamp of the data it is
+drawn from: the last change to any request, the last escalation step (the overdue sweep writes levels without
+touching `updated_at`), and the last historical record of a partner, an agreement or a warrant (every change made
+through the models writes one). Any write through the services moves the stamp, so the next call recounts;
+CACHE_SECONDS bounds what a write committed out of order could leave stale. A repeated call on unchanged data is
+one query, the stamp.
 """
 
 import datetime
@@ -221,11 +222,11 @@ def _request_figures(
 
 
 def _data_stamp() -> tuple[Any, ...]:
-    """One cheap query (three index lookups): moves whenever a figure drawn from requests or partners may change."""
+    """One cheap query (an index lookup per table): moves whenever a figure of the summary may change."""
     tables = [
         (CooperationRequest._meta.db_table, "updated_at"),
         (EscalationStep._meta.db_table, "id"),
-        (Partner.history.model._meta.db_table, "history_id"),
+        *((model.history.model._meta.db_table, "history_id") for model in (Partner, VoluntaryAgreement, ArrestWarrant)),
     ]
     quote = connection.ops.quote_name
     # Table and column names come from the models, never from input.
@@ -235,22 +236,11 @@ def _data_stamp() -> tuple[Any, ...]:
         return tuple(cursor.fetchone())
 
 
-def _cached_request_figures(
-    *,
-    requests: QuerySet[CooperationRequest],
-    start: datetime.date,
-    end: datetime.date,
-    today: datetime.date,
-    by_partner: bool,
-) -> dict[str, Any]:
-    sql, params = requests.query.sql_with_params()
-    key_parts = (sql, params, start, end, today, by_partner, _data_stamp())
-    key = "dashboard-requests:" + hashlib.sha256(repr(key_parts).encode()).hexdigest()
-    figures = cache.get(key)
-    if figures is None:
-        figures = _request_figures(requests=requests, start=start, end=end, today=today, by_partner=by_partner)
-        cache.set(key, figures, CACHE_SECONDS)
-    return figures
+def _sql_of(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    try:
+        return queryset.query.sql_with_params()
+    except EmptyResultSet:  # a scope that is empty by construction (none()) compiles to no SQL at all
+        return "", ()
 
 
 def _monthly(queryset: QuerySet[CooperationRequest], date_field: str) -> dict[str, int]:
@@ -288,18 +278,23 @@ def dashboard_summary(
     A facilitator gets no breakdown by single partner: crossed with a type or a month, a count per State could
     single out one confidential request, and facilitators get aggregates only (DOMAIN.md).
     """
-    figures = _cached_request_figures(
-        requests=requests, start=start, end=end, today=today, by_partner=user.role != Role.FACILITATOR
-    )
     agreements = VoluntaryAgreement.objects.visible_to(user).in_force_on(today).order_by()
     at_large = ArrestWarrant.objects.visible_to(user).outstanding_on(today).order_by()
-    return {
-        "period": {"start": start.isoformat(), "end": end.isoformat()},
-        "today": today.isoformat(),
-        **figures,
-        "agreements_in_force": {
-            "by_type": _counts(agreements, "agreement_type"),
-            "by_regional_group": _counts(agreements, "partner__regional_group"),
-        },
-        "warrants": _warrants_at_large(at_large, today=today),
-    }
+    by_partner = user.role != Role.FACILITATOR
+    key_parts = (*map(_sql_of, (requests, agreements, at_large)), start, end, today, by_partner, _data_stamp())
+    key = "dashboard-summary:" + hashlib.sha256(repr(key_parts).encode()).hexdigest()
+    summary: dict[str, Any] | None = cache.get(key)
+    if summary is None:
+        figures = _request_figures(requests=requests, start=start, end=end, today=today, by_partner=by_partner)
+        summary = {
+            "period": {"start": start.isoformat(), "end": end.isoformat()},
+            "today": today.isoformat(),
+            **figures,
+            "agreements_in_force": {
+                "by_type": _counts(agreements, "agreement_type"),
+                "by_regional_group": _counts(agreements, "partner__regional_group"),
+            },
+            "warrants": _warrants_at_large(at_large, today=today),
+        }
+        cache.set(key, summary, CACHE_SECONDS)
+    return summary

@@ -5,11 +5,13 @@ import datetime
 
 import pytest
 
+from agreements_app.services import agreement_update
 from cooperation_portal.dates import court_today
 from requests_app import overdue
 from requests_app.choices import Confidentiality
 from tests import factories
 from tests.clients import api_client
+from warrants_app.services import warrant_update
 
 pytestmark = pytest.mark.django_db
 
@@ -76,10 +78,32 @@ def test_scopes_never_share_an_entry(
 def test_a_repeated_call_reads_the_figures_from_the_cache(
     registry_user, requests_to_a_and_b, django_assert_num_queries
 ):
-    """The second call on unchanged data: the request's savepoint and its release, the data stamp, agreements (two)
-    and warrants (two); none of the request aggregates (the first call made five of them)."""
+    """The second call on unchanged data: the request's savepoint and its release, and the data stamp; none of the
+    aggregates of the first call."""
     client = api_client(registry_user)
     first = client.get(URL).json()
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(3):
         second = client.get(URL).json()
     assert second == first
+
+
+def test_an_agreement_or_warrant_change_shows_on_the_next_call(registry_user, state_a, requests_to_a_and_b):
+    """Agreements and warrants are cached with the request figures: a change to either, through its service, moves
+    the stamp, so the next call counts it."""
+    agreement = factories.VoluntaryAgreementFactory(partner=state_a)
+    warrant = factories.ArrestWarrantFactory()
+    client = api_client(registry_user)
+    first = client.get(URL).json()
+    assert first["agreements_in_force"]["by_type"] == {agreement.agreement_type: 1}
+    assert first["warrants"]["at_large"] == 1
+    assert client.get(URL).json() == first
+    agreement_update(
+        agreement=agreement, actor=registry_user, expected_version=None,
+        data={"terminated_on": court_today() - datetime.timedelta(days=1)},
+    )
+    assert client.get(URL).json()["agreements_in_force"]["by_type"] == {}
+    warrant_update(
+        warrant=warrant, actor=registry_user, expected_version=None,
+        data={"custody_on": court_today() - datetime.timedelta(days=1)},
+    )
+    assert client.get(URL).json()["warrants"]["at_large"] == 0
