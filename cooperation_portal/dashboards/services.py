@@ -92,9 +92,8 @@ def _period_rows(in_period: QuerySet[CooperationRequest], *, end: datetime.date,
     """
     days = {f"{name}_days": expression for name, expression in response_days(end=end).items()}
     inner = in_period.annotate(**days).values(*PERIOD_COLUMNS).order_by()
-    try:
-        sql, params = inner.query.sql_with_params()
-    except EmptyResultSet:  # a filter that can match nothing (an empty IN) compiles to no SQL at all
+    sql, params = _sql_of(inner)
+    if not sql:
         return []
     quote = connection.ops.quote_name
     columns = ", ".join(quote(name) for name in PERIOD_COLUMNS)
@@ -237,9 +236,11 @@ def _data_stamp() -> tuple[Any, ...]:
 
 
 def _sql_of(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    """The queryset's SQL and parameters; ("", ()) for one that can match nothing (none(), an empty IN), which
+    compiles to no SQL at all."""
     try:
         return queryset.query.sql_with_params()
-    except EmptyResultSet:  # a scope that is empty by construction (none()) compiles to no SQL at all
+    except EmptyResultSet:
         return "", ()
 
 
