@@ -226,6 +226,10 @@ LOGGING = {
 PORTAL_DEFAULT_RESPONSE_DAYS = env.int("PORTAL_DEFAULT_RESPONSE_DAYS", default=60)
 PORTAL_URGENT_RESPONSE_DAYS = env.int("PORTAL_URGENT_RESPONSE_DAYS", default=15)
 
+# On PostgreSQL the dashboards count what is overdue, the escalation levels and the outcomes on a second connection
+# while the first counts the period (cooperation_portal/dashboards/services.py); off, one connection does both.
+DASHBOARD_CONCURRENT_QUERIES = env.bool("PORTAL_DASHBOARD_CONCURRENT_QUERIES", default=True)
+
 # --- Overdue engine (requests_app/overdue.py, requests_app/tasks.py, cooperation_portal/notifications) ---
 INSTALLED_APPS = [*INSTALLED_APPS, "cooperation_portal.notifications"]
 

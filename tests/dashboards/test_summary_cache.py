@@ -4,11 +4,14 @@ repeated call is cheaper than the first."""
 import datetime
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from agreements_app.services import agreement_update
 from cooperation_portal.dates import court_today
 from requests_app import overdue
-from requests_app.choices import Confidentiality
+from requests_app.choices import Confidentiality, Status
 from tests import factories
 from tests.clients import api_client
 from warrants_app.services import warrant_update
@@ -107,3 +110,36 @@ def test_an_agreement_or_warrant_change_shows_on_the_next_call(registry_user, st
         data={"custody_on": court_today() - datetime.timedelta(days=1)},
     )
     assert client.get(URL).json()["warrants"]["at_large"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the second connection is used on PostgreSQL only")
+def test_the_side_statements_on_a_second_connection_give_the_same_figures(
+    settings, registry_user, focal_point_a, state_b, requests_to_a_and_b
+):
+    """With DASHBOARD_CONCURRENT_QUERIES (on in production, off in the other tests, whose data no other connection
+    sees) what is overdue, the escalation levels and the outcomes are counted on a second connection: the figures are
+    those of one connection, for each scope, and the request's own connection runs three statements fewer."""
+    sent = requests_to_a_and_b
+    factories.CooperationRequestFactory(
+        partner=state_b, transmitted_on=sent, status=Status.EXECUTED, outcome_on=sent + datetime.timedelta(days=9)
+    )
+    assert overdue.sweep(on=court_today()).total_escalated == 1
+    for user in (registry_user, focal_point_a):
+        client = api_client(user)
+        client.get(URL)  # once before, for what the first call of a session reads once (the user's permissions)
+        bodies, statements = {}, {}
+        for concurrent in (False, True):
+            settings.DASHBOARD_CONCURRENT_QUERIES = concurrent
+            cache.clear()
+            with CaptureQueriesContext(connection) as captured:
+                bodies[concurrent] = client.get(URL).json()
+            statements[concurrent] = len(captured)
+        assert bodies[True] == bodies[False]
+        assert statements[True] == statements[False] - 3
+        assert bodies[True]["overdue"]["total"] == 1
+        assert sum(bodies[True]["overdue"]["by_escalation_level"].values()) == 1
+    assert bodies[True]["requests"]["monthly_outcomes"] == {}  # focal point of A: B's outcome is not theirs
+    settings.DASHBOARD_CONCURRENT_QUERIES = True
+    cache.clear()
+    assert sum(api_client(registry_user).get(URL).json()["requests"]["monthly_outcomes"].values()) == 1
