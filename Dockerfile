@@ -36,4 +36,4 @@ RUN DJANGO_SECRET_KEY=build-time-placeholder-not-a-secret-0123456789abcdefghijkl
 USER portal
 EXPOSE 8000
 
-CMD ["gunicorn", "cooperation_portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "--error-logfile", "-"]
+CMD ["gunicorn", "cooperation_portal.wsgi", "--config", "python:cooperation_portal.gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "--error-logfile", "-"]
