@@ -229,6 +229,9 @@ PORTAL_URGENT_RESPONSE_DAYS = env.int("PORTAL_URGENT_RESPONSE_DAYS", default=15)
 # On PostgreSQL the dashboards count what is overdue, the escalation levels and the outcomes on a second connection
 # while the first counts the period (cooperation_portal/dashboards/services.py); off, one connection does both.
 DASHBOARD_CONCURRENT_QUERIES = env.bool("PORTAL_DASHBOARD_CONCURRENT_QUERIES", default=True)
+# Seconds after which a dashboard's cached figures are recounted even though no change was seen (a write committed
+# out of order can leave the data stamp where it was).
+DASHBOARD_CACHE_SECONDS = env.int("PORTAL_DASHBOARD_CACHE_SECONDS", default=60)
 
 # --- Overdue engine (requests_app/overdue.py, requests_app/tasks.py, cooperation_portal/notifications) ---
 INSTALLED_APPS = [*INSTALLED_APPS, "cooperation_portal.notifications"]

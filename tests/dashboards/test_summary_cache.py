@@ -2,6 +2,7 @@
 repeated call is cheaper than the first."""
 
 import datetime
+import uuid
 
 import pytest
 from django.core.cache import cache
@@ -9,9 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agreements_app.services import agreement_update
+from cooperation_portal.dashboards.services import cached_summary, recount_lock_key
 from cooperation_portal.dates import court_today
 from requests_app import overdue
-from requests_app.choices import Confidentiality, Status
+from requests_app.choices import Confidentiality, RequestType, Status
+from requests_app.models import CooperationRequest
 from tests import factories
 from tests.clients import api_client
 from warrants_app.services import warrant_update
@@ -143,3 +146,67 @@ def test_the_side_statements_on_a_second_connection_give_the_same_figures(
     settings.DASHBOARD_CONCURRENT_QUERIES = True
     cache.clear()
     assert sum(api_client(registry_user).get(URL).json()["requests"]["monthly_outcomes"].values()) == 1
+
+
+class Counter:
+    """What the dashboard would count: a new figure at each call, so that a test sees whether it recounted."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self) -> dict[str, int]:
+        self.calls += 1
+        return {"figure": self.calls}
+
+
+@pytest.fixture
+def key():
+    """A key no other test or earlier run (on a shared Redis) has used."""
+    return f"test-summary:{uuid.uuid4()}"
+
+
+def test_an_entry_is_counted_once_while_fresh(key):
+    count = Counter()
+    assert cached_summary(key, count) == {"figure": 1}
+    assert cached_summary(key, count) == {"figure": 1}
+    assert count.calls == 1
+
+
+def test_an_old_entry_is_recounted_by_one_caller_while_the_others_get_its_figures(settings, key):
+    """Past DASHBOARD_CACHE_SECONDS the entry is recounted, but not by a caller that finds another recounting it
+    (the lock held): that one gets the entry's figures at once. Once the lock is free, the next caller recounts."""
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    count = Counter()
+    assert cached_summary(key, count) == {"figure": 1}
+    assert cache.add(recount_lock_key(key), True, 30)  # another worker recounting
+    assert cached_summary(key, count) == {"figure": 1}
+    assert count.calls == 1
+    cache.delete(recount_lock_key(key))
+    assert cached_summary(key, count) == {"figure": 2}
+    assert cached_summary(key, count) == {"figure": 3}
+    assert cache.get(recount_lock_key(key)) is None  # released after each recount
+
+
+def test_the_lock_is_released_when_the_recount_fails(settings, key):
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    assert cached_summary(key, Counter()) == {"figure": 1}
+
+    def failing() -> dict[str, int]:
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        cached_summary(key, failing)
+    assert cache.get(recount_lock_key(key)) is None
+    assert cached_summary(key, Counter()) == {"figure": 1}
+
+
+def test_a_change_the_stamp_misses_shows_once_the_entry_is_old(settings, registry_user, state_a, requests_to_a_and_b):
+    """A write that does not move the stamp (as one committed out of order would not; here an update that bypasses
+    the services and leaves `updated_at` alone) shows once the entry is DASHBOARD_CACHE_SECONDS old."""
+    client = api_client(registry_user)
+    evidence, arrest = RequestType.EVIDENCE.value, RequestType.ARREST_SURRENDER.value
+    assert client.get(URL).json()["requests"]["by_type"] == {evidence: 3}
+    CooperationRequest.objects.filter(partner=state_a).update(request_type=arrest)
+    assert client.get(URL).json()["requests"]["by_type"] == {evidence: 3}  # fresh: the cached figures
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    assert client.get(URL).json()["requests"]["by_type"] == {arrest: 2, evidence: 1}
