@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cooperation_portal.accounts.choices import Role
-from cooperation_portal.api.viewsets import ActionRoles, acting_user
+from cooperation_portal.api.viewsets import ActionRoles, WritesInTransaction, acting_user
 from cooperation_portal.dates import court_today
 from cooperation_portal.reports.services import validate_period
 from requests_app.filtersets import CooperationRequestFilterSet
@@ -42,7 +42,7 @@ class DashboardPeriodSerializer(serializers.Serializer[Any]):
         return {"start": start, "end": end}
 
 
-class DashboardSummaryView(APIView):
+class DashboardSummaryView(WritesInTransaction, APIView):
     """Figures by status, type, organ, regional group (and partner, except for facilitators); overdue now;
     median and 90th percentile response times; agreements in force; persons at large; monthly series."""
 

@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cooperation_portal.api.viewsets import WritesInTransaction
 from cooperation_portal.audit.choices import AuditKind
 from cooperation_portal.audit.services import audit_record
 
@@ -26,7 +27,7 @@ class ReportReaders(permissions.BasePermission):
         return may_read_reports(request.user)  # type: ignore[arg-type]
 
 
-class AnnualReportView(APIView):
+class AnnualReportView(WritesInTransaction, APIView):
     permission_classes = [permissions.IsAuthenticated, ReportReaders]
 
     @extend_schema(
