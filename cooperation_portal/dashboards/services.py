@@ -196,8 +196,8 @@ def _on_own_connection(work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     does around a request (CONN_MAX_AGE, CONN_HEALTH_CHECKS).
 
     Its statements run without parallel workers: the period's pass, beside them, keeps one core busy, and workers
-    spread over both would slow that pass by more than they gain (about 135 ms in all against 145-160 ms with them,
-    and 190-210 ms on one connection, at a million requests on two cores)."""
+    would compete with it for that core (at a million requests on two cores, medians of 8 runs: 133-138 ms in all
+    without them, 134-160 ms with them, 187-212 ms on one connection)."""
     close_old_connections()
     try:
         with connection.cursor() as cursor:
@@ -211,8 +211,8 @@ def _side_figures(work: Callable[[], dict[str, Any]]) -> Future[dict[str, Any]]:
     """`work` started on a second connection when the database can run it beside the period's pass (PostgreSQL and
     DASHBOARD_CONCURRENT_QUERIES), else run here and now.
 
-    The second connection sees what is committed, as every statement of a read committed transaction does; the
-    caller's transaction (a GET) has written nothing the figures count. Tests run each in a transaction that no
+    The second connection sees what is committed, as every statement under read committed does; the caller (a
+    GET, in no transaction of its own in the API) has written nothing the figures count. Tests run each in a transaction that no
     other connection sees, so their settings turn this off, and one transactional test runs both ways.
     """
     if connection.vendor == "postgresql" and settings.DASHBOARD_CONCURRENT_QUERIES:
