@@ -532,6 +532,8 @@ def load_test(env: dict[str, str], entries: list[tuple[str, str]], args: argpars
             f"p50 {warmup['p50_us'] / 1000:.0f} ms, p99 {warmup['p99_us'] / 1000:.0f} ms, max "
             f"{warmup['max_us'] / 1000:.0f} ms, {warmup['requests']:,} requests, {warmup_errors} errors"
         )
+        if warmup["statuses"].strip():
+            row.notes.append(f"load test warm-up non-2xx statuses seen: {warmup['statuses'].strip()}")
     shutil.rmtree(work, ignore_errors=True)
     return row
 

@@ -212,8 +212,9 @@ def _side_figures(work: Callable[[], dict[str, Any]]) -> Future[dict[str, Any]]:
     DASHBOARD_CONCURRENT_QUERIES), else run here and now.
 
     The second connection sees what is committed, as every statement under read committed does; the caller (a
-    GET, in no transaction of its own in the API) has written nothing the figures count. Tests run each in a transaction that no
-    other connection sees, so their settings turn this off, and one transactional test runs both ways.
+    GET, in no transaction of its own in the API) has written nothing the figures count. Tests run each in a
+    transaction that no other connection sees, so their settings turn this off, and one transactional test runs
+    both ways.
     """
     if connection.vendor == "postgresql" and settings.DASHBOARD_CONCURRENT_QUERIES:
         return _side_executor().submit(_on_own_connection, work)
