@@ -382,13 +382,12 @@ def cached_summary(key: str, count: Callable[[], dict[str, Any]]) -> dict[str, A
     ):
         summary: dict[str, Any] = entry["summary"]
         return summary
-    had_entry = entry is not None
     try:
         counted_at = time.time()
         summary = count()
-        entry = {"summary": summary, "counted_at": counted_at}
-        cache.set(key, entry, settings.DASHBOARD_CACHE_SECONDS + RECOUNT_SECONDS)
+        timeout = settings.DASHBOARD_CACHE_SECONDS + RECOUNT_SECONDS
+        cache.set(key, {"summary": summary, "counted_at": counted_at}, timeout)
     finally:
-        if had_entry:
+        if entry is not None:  # this caller took the lock
             cache.delete(recount_lock_key(key))
     return summary
