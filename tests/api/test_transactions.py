@@ -53,3 +53,23 @@ def test_a_refused_write_is_rolled_back(registry_user, state_a):
     draft.refresh_from_db()
     assert draft.status == "draft"
     assert draft.transmitted_on is None
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/v1/dashboard/summary/?start=2026-13-40", "start"),
+        ("/api/v1/requests/?status=nonsense", "status"),
+        ("/api/v1/reports/annual/?start=2026-12-31&end=2026-01-01", "end"),
+    ],
+)
+def test_a_bad_read_outside_a_transaction_is_a_400_and_the_next_call_is_served(registry_user, path, field):
+    """Outside a transaction DRF has nothing to roll back when it answers an error: the 400 names the parameter, and
+    the connection serves the next call as before."""
+    client = api_client(registry_user)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 400
+    assert field in response.json()
+    assert transaction_statements(captured) == []
+    assert client.get("/api/v1/dashboard/summary/").status_code == 200
