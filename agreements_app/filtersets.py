@@ -4,7 +4,7 @@ from typing import Any
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from cooperation_portal.filters import CodeMultipleChoiceFilter
+from cooperation_portal.filters import CodeMultipleChoiceFilter, PortalFilterSet
 from cooperation_portal.partners.choices import RegionalGroup
 from cooperation_portal.partners.models import Partner
 
@@ -13,7 +13,7 @@ from .models import VoluntaryAgreement
 from .querysets import VoluntaryAgreementQuerySet
 
 
-class VoluntaryAgreementFilterSet(django_filters.FilterSet):
+class VoluntaryAgreementFilterSet(PortalFilterSet):
     agreement_type = django_filters.MultipleChoiceFilter(label=_("Type"), choices=AgreementType.choices)
     partner = CodeMultipleChoiceFilter(
         label=_("State"), field_name="partner__code", to_field_name="code", queryset=Partner.objects.all()

@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from cooperation_portal.dates import court_today
-from cooperation_portal.filters import CodeMultipleChoiceFilter
+from cooperation_portal.filters import CodeMultipleChoiceFilter, PortalFilterSet
 from cooperation_portal.partners.choices import RegionalGroup
 from cooperation_portal.partners.models import Partner
 
@@ -16,7 +16,7 @@ from .models import CooperationRequest, RequestEvent
 from .querysets import CooperationRequestQuerySet, overdue_q
 
 
-class CooperationRequestFilterSet(django_filters.FilterSet):
+class CooperationRequestFilterSet(PortalFilterSet):
     # Multiple-choice filters ask for DISTINCT by default, in case they cross a to-many relation. None here does
     # (partner and region are to-one; the search uses EXISTS), so each request is one row already, and DISTINCT
     # over a million rows cost seconds in the count and the page: every multiple-choice filter says distinct=False.

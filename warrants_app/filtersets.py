@@ -4,14 +4,14 @@ from typing import Any
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from cooperation_portal.filters import CodeMultipleChoiceFilter, IdFilter
+from cooperation_portal.filters import CodeMultipleChoiceFilter, IdFilter, PortalFilterSet
 from cooperation_portal.situations.models import Situation
 
 from .models import ArrestWarrant, ContactReport
 from .querysets import ArrestWarrantQuerySet
 
 
-class ArrestWarrantFilterSet(django_filters.FilterSet):
+class ArrestWarrantFilterSet(PortalFilterSet):
     q = django_filters.CharFilter(label=_("Person"), field_name="person_name", lookup_expr="icontains")
     situation = CodeMultipleChoiceFilter(
         label=_("Situation"), field_name="situation__code", to_field_name="code", queryset=Situation.objects.all()
@@ -27,7 +27,7 @@ class ArrestWarrantFilterSet(django_filters.FilterSet):
         return queryset.outstanding_on(value) if value else queryset
 
 
-class ContactReportFilterSet(django_filters.FilterSet):
+class ContactReportFilterSet(PortalFilterSet):
     # A plain number, not a choice over all warrants: validating against every warrant would tell a caller
     # whether a sealed warrant's id exists.
     warrant = IdFilter(label=_("Warrant"), field_name="warrant_id")

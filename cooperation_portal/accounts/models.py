@@ -77,7 +77,8 @@ class User(AbstractUser):
         Every scoped list and page asks this once. has_perm() costs two queries (the user's and the groups'
         permissions) and the same test written with the ORM's Exists() costs more to compile and plan than to run
         (about 9 ms against 0.6 ms here), so it is one short statement of table names taken from the models, asked
-        once per user object (a request's user)."""
+        once per user object (a request's user), unless the token authentication read it with the user
+        (accounts/authentication.py)."""
         if not (self.is_active and self.role == Role.REGISTRY):
             return False
         if self.is_superuser:
@@ -85,23 +86,30 @@ class User(AbstractUser):
         # Kept on this object for the rest of the request, as has_perm() keeps its permission cache.
         if "_sealed_clearance" in self.__dict__:
             return bool(self.__dict__["_sealed_clearance"])
-        from django.contrib.auth.models import Group, Permission
-        from django.contrib.contenttypes.models import ContentType
-
-        def table(model: Any) -> str:
-            return str(connection.ops.quote_name(model._meta.db_table))
-
-        app_label, codename = SEALED_CLEARANCE_PERMISSION.split(".")
-        statement = f"""
-            SELECT 1 FROM {table(Permission)} p JOIN {table(ContentType)} ct ON ct.id = p.content_type_id
-            WHERE p.codename = %s AND ct.app_label = %s AND (
-                p.id IN (SELECT permission_id FROM {table(User.user_permissions.through)} WHERE user_id = %s)
-                OR p.id IN (SELECT gp.permission_id FROM {table(Group.permissions.through)} gp
-                            JOIN {table(User.groups.through)} ug ON ug.group_id = gp.group_id WHERE ug.user_id = %s))
-            LIMIT 1
-        """  # noqa: S608 - table names from the models; every value is a parameter
+        condition, params = sealed_clearance_sql("%s")
         with connection.cursor() as cursor:
-            cursor.execute(statement, [codename, app_label, self.pk, self.pk])
-            cleared = cursor.fetchone() is not None
+            cursor.execute(f"SELECT {condition}", [*params, self.pk, self.pk])
+            cleared = bool(cursor.fetchone()[0])
         self.__dict__["_sealed_clearance"] = cleared
         return cleared
+
+
+def sealed_clearance_sql(user_id: str) -> tuple[str, list[Any]]:
+    """An SQL condition, true when the user whose id is the SQL expression `user_id` (a column, or a placeholder
+    given twice) holds the sealed-clearance permission directly or through a group, and its parameters (which come
+    before the user id's). Role, active flag and superuser are for the caller: see User.has_sealed_clearance."""
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    def table(model: Any) -> str:
+        return str(connection.ops.quote_name(model._meta.db_table))
+
+    app_label, codename = SEALED_CLEARANCE_PERMISSION.split(".")
+    condition = f"""EXISTS (
+        SELECT 1 FROM {table(Permission)} p JOIN {table(ContentType)} ct ON ct.id = p.content_type_id
+        WHERE p.codename = %s AND ct.app_label = %s AND (
+            p.id IN (SELECT permission_id FROM {table(User.user_permissions.through)} WHERE user_id = {user_id})
+            OR p.id IN (SELECT gp.permission_id FROM {table(Group.permissions.through)} gp
+                        JOIN {table(User.groups.through)} ug ON ug.group_id = gp.group_id
+                        WHERE ug.user_id = {user_id})))"""  # noqa: S608 - names from the models; values are parameters
+    return condition, [codename, app_label]

@@ -6,11 +6,13 @@ from django.core.validators import validate_ipv46_address
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from cooperation_portal.filters import PortalFilterSet
+
 from .choices import AuditKind
 from .models import AuditEvent
 
 
-class AuditEventFilterSet(django_filters.FilterSet):
+class AuditEventFilterSet(PortalFilterSet):
     kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=AuditKind.choices)
     day = django_filters.DateFromToRangeFilter(label=_("Between (UTC days)"), method="filter_utc_days")
     username = django_filters.CharFilter(label=_("Username"))

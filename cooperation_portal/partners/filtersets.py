@@ -4,12 +4,14 @@ from typing import Any
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from cooperation_portal.filters import PortalFilterSet
+
 from .choices import PartnerKind, RegionalGroup
 from .models import Partner
 from .querysets import PartnerQuerySet
 
 
-class PartnerFilterSet(django_filters.FilterSet):
+class PartnerFilterSet(PortalFilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=PartnerKind.choices)
     regional_group = django_filters.MultipleChoiceFilter(label=_("Regional group"), choices=RegionalGroup.choices)

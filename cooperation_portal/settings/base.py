@@ -146,7 +146,7 @@ CACHES = {
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes a missing or bad credential a 401, as API clients expect.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "cooperation_portal.accounts.authentication.ClearanceTokenAuthentication",
         # Session authentication that refuses a registry or administrator session without its second factor.
         "cooperation_portal.accounts.authentication.OTPSessionAuthentication",
     ],
