@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.http import Http404, HttpResponseBase
-from rest_framework import permissions, viewsets
+from rest_framework import mixins, permissions, viewsets
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -80,6 +80,22 @@ class ScopedViewSet(WritesInTransaction, viewsets.GenericViewSet):
                     **{self.lookup_field: self.kwargs[lookup_kwarg]},
                 )
             raise
+
+
+class ValuesListMixin(mixins.ListModelMixin):
+    """list() whose page is read as tuples of the columns its serializer writes and written from them
+    (representation.ValuesPlan), not as model instances: the same scope, filters, ordering, count and rows."""
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        from .representation import values_plan
+
+        queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
+        plan = values_plan(self.get_serializer_class())  # type: ignore[attr-defined]
+        values = queryset.values_list(*plan.paths)
+        page = self.paginate_queryset(values)  # type: ignore[attr-defined]
+        if page is None:
+            return Response(plan.rows(values))
+        return self.get_paginated_response(plan.rows(page))  # type: ignore[attr-defined]
 
 
 class VersionedRetrieveMixin:

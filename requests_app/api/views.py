@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
@@ -18,6 +18,7 @@ from cooperation_portal.api.viewsets import (
     REGISTRY_ONLY,
     ActionRoles,
     ScopedViewSet,
+    ValuesListMixin,
     VersionedRetrieveMixin,
     acting_user,
 )
@@ -37,7 +38,7 @@ TRANSITION_SCHEMA = extend_schema(
 )
 
 
-class CooperationRequestViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, ScopedViewSet):
+class CooperationRequestViewSet(ValuesListMixin, VersionedRetrieveMixin, ScopedViewSet):
     """Cooperation requests visible to the caller: all for registry staff, their own partner's for a focal point."""
 
     queryset = CooperationRequest.objects.with_related()

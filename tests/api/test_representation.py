@@ -7,12 +7,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework import serializers
 
-from cooperation_portal.api.representation import PlannedRepresentation
+from cooperation_portal.api.representation import PlannedRepresentation, ValuesPlan, values_plan
 from requests_app import services
 from requests_app.api import serializers as s
 from requests_app.choices import Confidentiality, Organ, PauseReason, RequestType, Status
 from requests_app.models import CooperationRequest
 from tests import factories
+from tests.clients import api_client
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +101,54 @@ def test_date_times_are_written_in_the_active_time_zone_as_drf_writes_them(reque
         planned = s.CooperationRequestSerializer(coop_request).data
         assert planned == drf_representation(s.CooperationRequestSerializer(), coop_request)
     assert planned["created_at"].endswith("Z") == (zone == "UTC")
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Amsterdam", "America/Bogota"])
+def test_a_list_written_from_values_rows_is_what_the_serializer_writes(requests, zone):
+    """The list's rows read as tuples (no model instances) give the serializer's own output, row for row: a request
+    with situation, case and every date, one without them, a draft; date-times in the active time zone."""
+    plan = values_plan(s.CooperationRequestSerializer)
+    assert plan is values_plan(s.CooperationRequestSerializer)  # made once per class
+    assert {"partner__code", "situation__code", "case__number", "updated_at"} <= set(plan.paths)
+    queryset = CooperationRequest.objects.filter(pk__in=[r.pk for r in requests]).order_by("pk")
+    with timezone.override(zone):
+        from_values = plan.rows(queryset.values_list(*plan.paths))
+        from_objects = [s.CooperationRequestSerializer(obj).data for obj in queryset.select_related("partner")]
+    assert from_values == from_objects
+    assert len(from_values) == 3
+    assert from_values[1]["situation"] is not None and from_values[0]["situation"] is None
+
+
+def test_the_api_list_answers_the_serializers_rows(requests, registry_user):
+    cleared = factories.RegistryFactory(username="cleared", sealed_clearance=True)
+    body = api_client(cleared).get("/api/v1/requests/", {"ordering": "reference"}).json()
+    expected = CooperationRequest.objects.visible_to(cleared).with_related().order_by("reference")
+    assert body["results"] == [s.CooperationRequestSerializer(obj).data for obj in expected]
+    assert len(body["results"]) == 3
+
+
+def test_what_cannot_be_written_from_a_values_row_is_refused():
+    class NullableNested(PlannedRepresentation, serializers.ModelSerializer):  # type: ignore[type-arg]
+        situation = s.PartnerRefSerializer(read_only=True)
+
+        class Meta:
+            model = CooperationRequest
+            fields = ["reference", "situation"]
+
+    class WithMethod(PlannedRepresentation, serializers.ModelSerializer):  # type: ignore[type-arg]
+        shout = serializers.SerializerMethodField()
+
+        class Meta:
+            model = CooperationRequest
+            fields = ["reference", "shout"]
+
+        def get_shout(self, obj: object) -> str:
+            return "!"
+
+    for serializer_class, field in [
+        (s.CooperationRequestDetailSerializer, "events"),  # to-many
+        (NullableNested, "situation"),
+        (WithMethod, "shout"),
+    ]:
+        with pytest.raises(TypeError, match=rf"{serializer_class.__name__}\.{field}: not written from a values row"):
+            ValuesPlan(serializer_class)
