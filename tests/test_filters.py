@@ -75,6 +75,18 @@ def test_a_query_that_filters_narrows_the_rows(state_a, state_b):
     assert list(filterset.qs) == [mine]
 
 
+def test_a_partner_added_after_the_form_class_was_made_can_be_filtered_on(state_a):
+    """The form class is made once, but the partners a code may name are read at each call, not kept."""
+    earlier = CooperationRequestFilterSet(QueryDict(f"partner={state_a.code}"), CooperationRequest.objects.all())
+    assert earlier.is_valid()
+    assert list(earlier.qs) == []
+    newcomer = factories.PartnerFactory(code="SEN")
+    mine = factories.CooperationRequestFactory(partner=newcomer)
+    filterset = CooperationRequestFilterSet(QueryDict("partner=SEN"), CooperationRequest.objects.all())
+    assert filterset.is_valid(), filterset.errors
+    assert list(filterset.qs) == [mine]
+
+
 def test_each_filterset_has_its_own_filters_and_form_fields():
     first = CooperationRequestFilterSet(QueryDict("overdue=true"), CooperationRequest.objects.all())
     second = CooperationRequestFilterSet(QueryDict(""), CooperationRequest.objects.all())

@@ -14,6 +14,8 @@ from cooperation_portal.accounts.choices import Role
 from cooperation_portal.accounts.models import User
 from cooperation_portal.audit.services import audit_scope_miss
 
+from .representation import values_plan
+
 
 def acting_user(request: Request) -> User:
     """The signed-in portal user behind an API call; views reach this only past an authenticating permission."""
@@ -87,8 +89,6 @@ class ValuesListMixin(mixins.ListModelMixin):
     (representation.ValuesPlan), not as model instances: the same scope, filters, ordering, count and rows."""
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        from .representation import values_plan
-
         queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
         plan = values_plan(self.get_serializer_class())  # type: ignore[attr-defined]
         values = queryset.values_list(*plan.paths)
