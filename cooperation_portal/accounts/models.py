@@ -1,3 +1,4 @@
+import functools
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -94,10 +95,12 @@ class User(AbstractUser):
         return cleared
 
 
-def sealed_clearance_sql(user_id: str) -> tuple[str, list[Any]]:
+@functools.cache
+def sealed_clearance_sql(user_id: str) -> tuple[str, tuple[str, str]]:
     """An SQL condition, true when the user whose id is the SQL expression `user_id` (a column, or a placeholder
     given twice) holds the sealed-clearance permission directly or through a group, and its parameters (which come
-    before the user id's). Role, active flag and superuser are for the caller: see User.has_sealed_clearance."""
+    before the user id's). Role, active flag and superuser are for the caller: see User.has_sealed_clearance.
+    Made once per expression: every API call by token asks for it."""
     from django.contrib.auth.models import Group, Permission
     from django.contrib.contenttypes.models import ContentType
 
@@ -112,4 +115,4 @@ def sealed_clearance_sql(user_id: str) -> tuple[str, list[Any]]:
             OR p.id IN (SELECT gp.permission_id FROM {table(Group.permissions.through)} gp
                         JOIN {table(User.groups.through)} ug ON ug.group_id = gp.group_id
                         WHERE ug.user_id = {user_id})))"""  # noqa: S608 - names from the models; values are parameters
-    return condition, [codename, app_label]
+    return condition, (codename, app_label)
