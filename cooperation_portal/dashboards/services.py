@@ -283,8 +283,11 @@ def _request_figures(
     return figures
 
 
-def _data_stamp() -> tuple[Any, ...]:
-    """One cheap query (an index lookup per table): moves whenever a figure of the summary may change."""
+@functools.cache
+def _data_stamp_sql() -> str:
+    """The stamp's statement, made once per process: reaching a history model through `model.history` builds a new
+    manager class each time (about 1.5 ms and 8,000 Python calls for the three, more than the rest of a cached
+    summary call)."""
     tables = [
         (CooperationRequest._meta.db_table, "updated_at"),
         (EscalationStep._meta.db_table, "id"),
@@ -293,8 +296,13 @@ def _data_stamp() -> tuple[Any, ...]:
     quote = connection.ops.quote_name
     # Table and column names come from the models, never from input.
     parts = ", ".join(f"(SELECT MAX({quote(column)}) FROM {quote(table)})" for table, column in tables)  # noqa: S608
+    return f"SELECT {parts}"
+
+
+def _data_stamp() -> tuple[Any, ...]:
+    """One cheap query (an index lookup per table): moves whenever a figure of the summary may change."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {parts}")
+        cursor.execute(_data_stamp_sql())
         return tuple(cursor.fetchone())
 
 

@@ -133,11 +133,12 @@ EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backen
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="cooperation-portal@localhost")
 
 # One cache shared by every web process (the dashboards' figures, the API throttle): Redis when DJANGO_CACHE_URL
-# names it, as in docker-compose.yml; otherwise each process keeps its own in memory, enough for one machine.
+# names it, as in docker-compose.yml (Django's backend, one client per pool: cooperation_portal/cache.py); otherwise
+# each process keeps its own in memory, enough for one machine.
 _CACHE_URL = env.str("DJANGO_CACHE_URL", default="")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+        {"BACKEND": "cooperation_portal.cache.RedisCache", "LOCATION": _CACHE_URL}
         if _CACHE_URL.startswith(("redis://", "rediss://", "unix://"))
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

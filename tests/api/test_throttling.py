@@ -6,11 +6,13 @@ import threading
 from typing import Any
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
 from cooperation_portal.api.throttling import UserRateThrottle
+from tests.redis_support import CACHE_URL, requires_redis
 
 pytestmark = pytest.mark.django_db
 VIEW = APIView()
@@ -41,8 +43,18 @@ def request_of(user: Any) -> Any:
     return request
 
 
-@pytest.fixture(autouse=True)
-def empty_cache():
+@pytest.fixture(
+    autouse=True,
+    params=[
+        pytest.param("locmem", id="locmem"),
+        # The Redis branch counts in one pipeline of its own (and is what production runs): tested on a real server.
+        pytest.param("redis", id="redis", marks=requires_redis(CACHE_URL)),
+    ],
+)
+def empty_cache(request, settings):
+    if request.param == "redis":
+        settings.CACHES = {"default": {"BACKEND": "cooperation_portal.cache.RedisCache", "LOCATION": CACHE_URL}}
+        assert isinstance(caches["default"], RedisCache)
     cache.clear()
     yield
     cache.clear()

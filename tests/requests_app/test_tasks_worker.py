@@ -28,6 +28,7 @@ from cooperation_portal.notifications.models import Notification
 from requests_app.choices import EscalationLevel, EventKind, Status
 from requests_app.models import CooperationRequest, EscalationStep, RequestEvent
 from tests import factories
+from tests.redis_support import requires_redis
 
 BROKER_URL = os.environ.get("PORTAL_TEST_REDIS_BROKER", "redis://127.0.0.1:6379/5")
 RESULT_URL = os.environ.get("PORTAL_TEST_REDIS_RESULTS", "redis://127.0.0.1:6379/6")
@@ -36,21 +37,12 @@ CELERY = Path(sys.executable).with_name("celery")
 L = EscalationLevel
 
 
-def _redis_available() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(BROKER_URL, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
 pytestmark = [
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="A worker process shares the test database only on PostgreSQL (CI); SQLite tests use :memory:.",
     ),
-    pytest.mark.skipif(not _redis_available(), reason=f"Redis is not reachable at {BROKER_URL}."),
+    requires_redis(BROKER_URL),
     pytest.mark.django_db(transaction=True),
     pytest.mark.slow,
 ]
