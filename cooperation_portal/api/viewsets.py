@@ -92,7 +92,11 @@ class ValuesListMixin(mixins.ListModelMixin):
         queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
         plan = values_plan(self.get_serializer_class())  # type: ignore[attr-defined]
         values = queryset.values_list(*plan.paths)
-        page = self.paginate_queryset(values)  # type: ignore[attr-defined]
+        paginator = self.paginator  # type: ignore[attr-defined]
+        if paginator is None:
+            return Response(plan.rows(values))
+        # Counted on the queryset itself: the joins that the page's columns need stay out of the count.
+        page = paginator.paginate_queryset(values, self.request, view=self, counted=queryset)  # type: ignore[attr-defined]
         if page is None:
             return Response(plan.rows(values))
         return self.get_paginated_response(plan.rows(page))  # type: ignore[attr-defined]
