@@ -273,7 +273,7 @@ def measure_list(case: ListCase, api: Api, raw: Raw, repeat: int) -> Row:
     shown += f"; {calls:,} Python calls"
     row = Row(
         f"list, {case.label}", f"median {ms(median)}, p95 {ms(p95)}", str(query_count),
-        f"{ms(raw_median)} (page rows alone {ms(statistics.median(raw_rows_times))})", f"{ratio:.1f}x",
+        f"{ms(raw_median)} (page rows alone {ms(statistics.median(raw_rows_times))})", f"{ratio:.2f}x",
         shown, "median < 50 ms and < 3x raw", met,
     )
     if not same_rows:
