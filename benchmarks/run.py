@@ -711,10 +711,19 @@ def main() -> None:
         rows.append(load_test(env, entries, args))
 
     load = Path("/proc/loadavg").read_text().split()[:3]
+    with connection.cursor() as cursor:
+        # Each run's reset and first sweep rewrite 150,000 request rows, and the indexes keep growing from run to run
+        # until rebuilt: their size is part of what a run measured.
+        table = CooperationRequest._meta.db_table
+        cursor.execute(
+            "SELECT pg_size_pretty(pg_relation_size(%s)), pg_size_pretty(pg_indexes_size(%s))", [table, table]
+        )
+        table_size, indexes_size = cursor.fetchone()
     header = (
         f"Cooperation Portal benchmark, {datetime.datetime.now().isoformat(timespec='minutes')}: PostgreSQL "
-        f"{connection.settings_dict['NAME']}, {held:,} requests; {os.cpu_count()} cores; load average "
-        f"{' '.join(load)} at the end; in-process timings over {args.repeat} calls after one warm-up"
+        f"{connection.settings_dict['NAME']}, {held:,} requests (table {table_size}, its indexes {indexes_size}); "
+        f"{os.cpu_count()} cores; load average {' '.join(load)} at the end; in-process timings over {args.repeat} "
+        "calls after one warm-up"
     )
     say()
     print_table(rows, header)
