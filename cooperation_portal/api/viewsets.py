@@ -93,10 +93,8 @@ class ValuesListMixin(mixins.ListModelMixin):
         plan = values_plan(self.get_serializer_class())  # type: ignore[attr-defined]
         values = queryset.values_list(*plan.paths)
         paginator = self.paginator  # type: ignore[attr-defined]
-        if paginator is None:
-            return Response(plan.rows(values))
         # Counted on the queryset itself: the joins that the page's columns need stay out of the count.
-        page = paginator.paginate_queryset(values, self.request, view=self, counted=queryset)  # type: ignore[attr-defined]
+        page = None if paginator is None else paginator.paginate_queryset(values, request, view=self, counted=queryset)
         if page is None:
             return Response(plan.rows(values))
         return self.get_paginated_response(plan.rows(page))  # type: ignore[attr-defined]
