@@ -4,7 +4,7 @@ from typing import Any
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from cooperation_portal.filters import CodeMultipleChoiceFilter, PortalFilterSet
+from cooperation_portal.filters import ChoicesFilter, CodeMultipleChoiceFilter, PortalFilterSet
 from cooperation_portal.partners.choices import RegionalGroup
 from cooperation_portal.partners.models import Partner
 
@@ -14,11 +14,11 @@ from .querysets import VoluntaryAgreementQuerySet
 
 
 class VoluntaryAgreementFilterSet(PortalFilterSet):
-    agreement_type = django_filters.MultipleChoiceFilter(label=_("Type"), choices=AgreementType.choices)
+    agreement_type = ChoicesFilter(label=_("Type"), choices=AgreementType.choices)
     partner = CodeMultipleChoiceFilter(
         label=_("State"), field_name="partner__code", to_field_name="code", queryset=Partner.objects.all()
     )
-    regional_group = django_filters.MultipleChoiceFilter(
+    regional_group = ChoicesFilter(
         label=_("Regional group"), field_name="partner__regional_group", choices=RegionalGroup.choices
     )
     in_force_on = django_filters.DateFilter(label=_("In force on"), method="filter_in_force_on")

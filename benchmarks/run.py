@@ -203,6 +203,8 @@ LIMIT 50
 """
 COUNT_SQL = "SELECT count(*) FROM requests_app_cooperationrequest r WHERE {where}"
 OPEN_STATUSES = ("transmitted", "acknowledged", "in_execution")
+# The portal never lists nor counts a soft-deleted request, so the raw SQL asks the same: live requests only.
+LIVE = "r.deleted_at IS NULL"
 
 
 @dataclass
@@ -216,7 +218,7 @@ class ListCase:
 
 def list_cases(today: datetime.date, focal_partner_id: int) -> list[ListCase]:
     year_ago = today - datetime.timedelta(days=365)
-    not_sealed = "r.confidentiality <> 'under_seal'"
+    not_sealed = f"{LIVE} AND r.confidentiality <> 'under_seal'"
     return [
         ListCase(
             "registry: open, sent in the last 12 months", "registry",
@@ -233,11 +235,12 @@ def list_cases(today: datetime.date, focal_partner_id: int) -> list[ListCase]:
         ),
         ListCase(
             "focal point: open", "focal-point", {"status": list(OPEN_STATUSES)},
-            "r.partner_id = %s AND r.status <> 'draft' AND r.status IN %s", [focal_partner_id, OPEN_STATUSES],
+            f"{LIVE} AND r.partner_id = %s AND r.status <> 'draft' AND r.status IN %s",
+            [focal_partner_id, OPEN_STATUSES],
         ),
         ListCase(
             "focal point: all, page 3", "focal-point", {"page": 3},
-            "r.partner_id = %s AND r.status <> 'draft'", [focal_partner_id],
+            f"{LIVE} AND r.partner_id = %s AND r.status <> 'draft'", [focal_partner_id],
         ),
     ]
 
@@ -362,14 +365,16 @@ def report_statements(
                      ELSE 'non_party_state' END,
                 p.regional_group, count(*), count(*) FILTER (WHERE r.confidentiality = 'public')
             FROM requests_app_cooperationrequest r JOIN partners_partner p ON p.id = r.partner_id
-            WHERE r.transmitted_on BETWEEN %s AND %s AND SEALED_LINK GROUP BY 1, 2, 3, 4""".replace(
+            WHERE r.deleted_at IS NULL AND r.transmitted_on BETWEEN %s AND %s AND SEALED_LINK
+            GROUP BY 1, 2, 3, 4""".replace(
                 "SEALED_LINK", sealed_link
             ),
             [start, end, today],
         ),
         (
             """SELECT r.status, count(*) FROM requests_app_cooperationrequest r
-            WHERE r.outcome_on BETWEEN %s AND %s AND SEALED_LINK GROUP BY 1""".replace("SEALED_LINK", sealed_link),
+            WHERE r.deleted_at IS NULL AND r.outcome_on BETWEEN %s AND %s AND SEALED_LINK
+            GROUP BY 1""".replace("SEALED_LINK", sealed_link),
             [start, end, today],
         ),
     ]
@@ -655,9 +660,9 @@ def main() -> None:
     for case in list_cases(today, focal_partner_id):
         rows.append(measure_list(case, apis[case.login], raw, args.repeat))
 
-    not_sealed = "r.confidentiality <> 'under_seal'"
-    focal_scope = "r.partner_id = %s AND r.status <> 'draft'"
-    facilitator_scope = "r.status <> 'draft' AND r.confidentiality <> 'under_seal'"
+    not_sealed = f"{LIVE} AND r.confidentiality <> 'under_seal'"
+    focal_scope = f"{LIVE} AND r.partner_id = %s AND r.status <> 'draft'"
+    facilitator_scope = f"{LIVE} AND r.status <> 'draft' AND r.confidentiality <> 'under_seal'"
     rows.extend(measure_dashboard(
         "registry", apis["registry"], raw, dashboard_statements(today, not_sealed, []), args.repeat
     ))

@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from cooperation_portal.dates import court_today
-from cooperation_portal.filters import CodeMultipleChoiceFilter, PortalFilterSet
+from cooperation_portal.filters import ChoicesFilter, CodeMultipleChoiceFilter, PortalFilterSet
 from cooperation_portal.partners.choices import RegionalGroup
 from cooperation_portal.partners.models import Partner
 
@@ -19,7 +19,8 @@ from .querysets import CooperationRequestQuerySet, overdue_q
 class CooperationRequestFilterSet(PortalFilterSet):
     # Multiple-choice filters ask for DISTINCT by default, in case they cross a to-many relation. None here does
     # (partner and region are to-one; the search uses EXISTS), so each request is one row already, and DISTINCT
-    # over a million rows cost seconds in the count and the page: every multiple-choice filter says distinct=False.
+    # over a million rows cost seconds in the count and the page: no filter here asks for it (ChoicesFilter does
+    # not by default; the partner filter says distinct=False).
     q = django_filters.CharFilter(
         label=_("Search"), method="filter_search", help_text=_("Reference, subject or the text of its messages.")
     )
@@ -30,23 +31,18 @@ class CooperationRequestFilterSet(PortalFilterSet):
         queryset=Partner.objects.all(),
         distinct=False,
     )
-    regional_group = django_filters.MultipleChoiceFilter(
-        label=_("Regional group"), field_name="partner__regional_group", choices=RegionalGroup.choices, distinct=False
+    regional_group = ChoicesFilter(
+        label=_("Regional group"), field_name="partner__regional_group", choices=RegionalGroup.choices
     )
-    request_type = django_filters.MultipleChoiceFilter(
-        label=_("Type / legal basis"), choices=RequestType.choices, distinct=False
-    )
-    organ = django_filters.MultipleChoiceFilter(label=_("Organ"), choices=Organ.choices, distinct=False)
-    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=Status.choices, distinct=False)
-    confidentiality = django_filters.MultipleChoiceFilter(
-        label=_("Confidentiality"), choices=Confidentiality.choices, distinct=False
-    )
+    request_type = ChoicesFilter(label=_("Type / legal basis"), choices=RequestType.choices)
+    organ = ChoicesFilter(label=_("Organ"), choices=Organ.choices)
+    status = ChoicesFilter(label=_("Status"), choices=Status.choices)
+    confidentiality = ChoicesFilter(label=_("Confidentiality"), choices=Confidentiality.choices)
     urgent = django_filters.BooleanFilter(label=_("Urgent"))
     overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue")
-    escalation_level = django_filters.MultipleChoiceFilter(
+    escalation_level = ChoicesFilter(
         label=_("Escalation"),
         choices=EscalationLevel.choices,
-        distinct=False,
         help_text=_("Where the overdue sweep has got to."),
     )
     transmitted = django_filters.DateFromToRangeFilter(label=_("Transmitted between"), field_name="transmitted_on")

@@ -198,7 +198,14 @@ class CooperationRequest(SoftDeletable):
         # a list page then reads its 50 rows from an index in order instead of sorting every match.
         indexes = [
             models.Index(fields=["status", "due_on"], name="request_status_due_idx"),
-            models.Index(fields=["partner", "status", "transmitted_on"], name="request_partner_status_on_idx"),
+            # Live requests only, as every list and dashboard asks: a focal point's count of its open requests is then
+            # read from this index alone (partner, then each status asked for) instead of filtering the partner's
+            # whole history in request_partner_sent_idx.
+            models.Index(
+                fields=["partner", "status", "transmitted_on"],
+                condition=Q(deleted_at__isnull=True),
+                name="request_partner_status_on_idx",
+            ),
             # Both also carry what the dashboards count of the requests transmitted in a period (INCLUDE, PostgreSQL),
             # so a year of them is counted from the index alone instead of from rows spread over the whole table.
             models.Index(
@@ -273,8 +280,11 @@ class CooperationRequest(SoftDeletable):
 class RequestEvent(models.Model):
     """One dated, attributed entry in a request's history: a status change, a message, a pause, an escalation."""
 
+    # Neither foreign key has an index of its own: event_request_time_idx leads with the request, and the actor is
+    # indexed only where set (the sweep writes its events with none, and each index is written on every insert).
     coop_request = models.ForeignKey(
-        CooperationRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="events"
+        CooperationRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="events",
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
     from_status = models.CharField(_("from status"), max_length=20, choices=Status.choices, blank=True)
@@ -287,6 +297,7 @@ class RequestEvent(models.Model):
         blank=True,
         related_name="+",
         help_text=_("Empty when the portal itself acted (a scheduled task)."),
+        db_index=False,
     )
     occurred_at = models.DateTimeField(_("when"), default=timezone.now)
     note = models.TextField(_("note"), blank=True)
@@ -296,7 +307,10 @@ class RequestEvent(models.Model):
         verbose_name = _("request event")
         verbose_name_plural = _("request events")
         ordering = ["occurred_at", "id"]
-        indexes = [models.Index(fields=["coop_request", "occurred_at"], name="event_request_time_idx")]
+        indexes = [
+            models.Index(fields=["coop_request", "occurred_at"], name="event_request_time_idx"),
+            models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="event_actor_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="event_transition_has_statuses",
@@ -399,8 +413,10 @@ class EscalationStep(models.Model):
     two sweeps running at once, or a sweep redelivered after a crash, add nothing.
     """
 
+    # No index of its own: the unique constraint leads with the request.
     coop_request = models.ForeignKey(
-        CooperationRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="escalation_steps"
+        CooperationRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="escalation_steps",
+        db_index=False,
     )
     cycle = models.PositiveIntegerField(_("cycle"))
     level = models.PositiveSmallIntegerField(_("level"), choices=EscalationLevel.choices)

@@ -6,14 +6,14 @@ from django.core.validators import validate_ipv46_address
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from cooperation_portal.filters import PortalFilterSet
+from cooperation_portal.filters import ChoicesFilter, PortalFilterSet
 
 from .choices import AuditKind
 from .models import AuditEvent
 
 
 class AuditEventFilterSet(PortalFilterSet):
-    kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=AuditKind.choices)
+    kind = ChoicesFilter(label=_("Kind"), choices=AuditKind.choices)
     day = django_filters.DateFromToRangeFilter(label=_("Between (UTC days)"), method="filter_utc_days")
     username = django_filters.CharFilter(label=_("Username"))
     ip_address = django_filters.CharFilter(label=_("IP address"), validators=[validate_ipv46_address])

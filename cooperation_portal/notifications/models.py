@@ -20,8 +20,12 @@ class NotificationKind(models.TextChoices):
 class Notification(models.Model):
     """A message to one user about one request, written in the same transaction as the change it reports."""
 
+    # The recipient and the step have no index of their own: notification_unread_idx leads with the recipient, the
+    # unique constraint with the step (the overdue sweep writes a notification per step and recipient, and every
+    # index is written on each of them).
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications",
+        db_index=False,
     )
     coop_request = models.ForeignKey(
         "requests_app.CooperationRequest", verbose_name=_("request"), on_delete=models.CASCADE,
@@ -29,7 +33,7 @@ class Notification(models.Model):
     )
     escalation_step = models.ForeignKey(
         "requests_app.EscalationStep", verbose_name=_("escalation step"), on_delete=models.CASCADE,
-        null=True, blank=True, related_name="notifications",
+        null=True, blank=True, related_name="notifications", db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
     level = models.PositiveSmallIntegerField(_("level"), choices=EscalationLevel.choices, default=EscalationLevel.NONE)

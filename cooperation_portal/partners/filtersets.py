@@ -4,7 +4,7 @@ from typing import Any
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from cooperation_portal.filters import PortalFilterSet
+from cooperation_portal.filters import ChoicesFilter, PortalFilterSet
 
 from .choices import PartnerKind, RegionalGroup
 from .models import Partner
@@ -14,7 +14,7 @@ from .querysets import PartnerQuerySet
 class PartnerFilterSet(PortalFilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=PartnerKind.choices)
-    regional_group = django_filters.MultipleChoiceFilter(label=_("Regional group"), choices=RegionalGroup.choices)
+    regional_group = ChoicesFilter(label=_("Regional group"), choices=RegionalGroup.choices)
     state_party_on = django_filters.DateFilter(label=_("State Party on"), method="filter_state_party_on")
     apic_party_on = django_filters.DateFilter(label=_("APIC party on"), method="filter_apic_party_on")
 
