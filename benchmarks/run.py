@@ -226,6 +226,10 @@ def list_cases(today: datetime.date, focal_partner_id: int) -> list[ListCase]:
             f"{not_sealed} AND r.status IN %s AND r.transmitted_on >= %s", [OPEN_STATUSES, year_ago],
         ),
         ListCase(
+            "registry: open, all dates", "registry", {"status": list(OPEN_STATUSES)},
+            f"{not_sealed} AND r.status IN %s", [OPEN_STATUSES],
+        ),
+        ListCase(
             "registry: overdue today", "registry", {"overdue": "true"},
             f"{not_sealed} AND r.status IN %s AND r.due_on < %s AND r.clock_paused_since IS NULL",
             [OPEN_STATUSES, today],

@@ -214,13 +214,15 @@ class CooperationRequest(SoftDeletable):
             models.Index(
                 fields=["transmitted_on", "id"], include=["partner", *PERIOD_COUNTED], name="request_sent_id_idx"
             ),
-            # The open and overdue lists: requests whose clock runs, newest first, without visiting the answered ones.
-            # The due date is a key column too, so that the overdue list tests it in the index: the newest running
-            # requests are not yet due, and without it each was read from the table only to be skipped (about
-            # 18,000 rows before the first overdue one at a million requests, 17-20 ms, against 1 ms with it).
+            # The open and overdue lists: live requests awaiting an answer, newest first, without visiting the answered
+            # ones (nor the drafts, which sort first). The due date and the pause are key columns too, so that the
+            # overdue list tests both in the index: the newest open requests are not yet due, and without it each was
+            # read from the table only to be skipped (about 18,000 rows before the first overdue one at a million
+            # requests, 17-20 ms, against 1 ms with it). The open list (paused or not) reads the same index; without
+            # it, it skipped the drafts and the answered requests one by one in the table (24,000 rows, 20 ms).
             models.Index(
-                fields=["transmitted_on", "id", "due_on"],
-                condition=Q(status__in=sorted(CLOCK_RUNNING_STATUSES), clock_paused_since__isnull=True),
+                fields=["transmitted_on", "id", "due_on", "clock_paused_since"],
+                condition=Q(status__in=sorted(CLOCK_RUNNING_STATUSES), deleted_at__isnull=True),
                 name="request_running_sent_idx",
             ),
             # The dashboards' counts of what is overdue today and of the outcomes reported in a period, from the index
