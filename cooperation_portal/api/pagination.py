@@ -3,10 +3,11 @@ the page itself (ARCHITECTURE.md, "What a big table punishes")."""
 
 import math
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
-from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import IntegerField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -14,6 +15,21 @@ from rest_framework.response import Response
 
 # Rows counted exactly before `count` becomes a lower bound: 20 pages of 50 (a list shows "1,000+").
 COUNT_LIMIT = 1_000
+# The column that carries the count on a page's rows (LimitedCountPaginator.page).
+COUNT_COLUMN = "_counted_rows"
+
+
+def _page_number(number: Any, messages: dict[str, Any]) -> int:
+    """A page number as Paginator.validate_number takes it (a whole number, 1 or more), before anything is counted."""
+    try:
+        if isinstance(number, float) and not number.is_integer():
+            raise ValueError
+        number = int(number)
+    except (TypeError, ValueError):
+        raise PageNotAnInteger(messages["invalid_page"]) from None
+    if number < 1:
+        raise EmptyPage(messages["min_page"])
+    return number
 
 
 class LimitedCountPaginator(Paginator):
@@ -38,6 +54,32 @@ class LimitedCountPaginator(Paginator):
         super().__init__(object_list, per_page, **kwargs)
         self.limit = limit
         self.counted = object_list if counted is None else counted
+        # Rows as tuples of `counted`, and a count that stops: the count can ride on the page's own query.
+        self.counts_with_page = (
+            counted is not None and limit is not None and isinstance(object_list, QuerySet) and not self.orphans
+        )
+
+    def page(self, number: Any) -> Page:
+        """The page, and with it the count in the same statement where it can (`counts_with_page`): an uncorrelated
+        scalar subquery that the database computes once, so a list costs one round trip fewer. The count then comes
+        last in each row. An empty page (no rows at all, or past the end) is left to Django: count, then check."""
+        if not self.counts_with_page or "count" in self.__dict__:
+            return super().page(number)
+        number = _page_number(number, self.error_messages)
+        bottom = (number - 1) * self.per_page
+        values = cast(QuerySet[Any], self.object_list).annotate(**{COUNT_COLUMN: self._count_expression()})
+        rows = list(values[bottom : bottom + self.per_page])
+        if not rows:
+            return super().page(number)
+        self.__dict__["count"] = rows[0][-1]
+        return Page([row[:-1] for row in rows], number, self)
+
+    def _count_expression(self) -> RawSQL:
+        assert self.limit is not None  # counts_with_page
+        sql, params = self.counted.order_by().values("pk")[: self.limit + 1].query.sql_with_params()
+        # ORM-compiled SQL; every value stays a parameter.
+        counted = f"SELECT COUNT(*) FROM ({sql}) AS counted_rows"  # noqa: S608
+        return RawSQL(counted, params, output_field=IntegerField())  # noqa: S611
 
     @cached_property
     def count(self) -> int:

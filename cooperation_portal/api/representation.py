@@ -21,6 +21,7 @@ from operator import attrgetter
 from typing import Any
 
 from django.conf import settings
+from django.db import models
 from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework.relations import HyperlinkedRelatedField, ManyRelatedField, PKOnlyObject, RelatedField
@@ -90,13 +91,45 @@ class PlannedRepresentation:
         return row
 
 
-# (output name, index of the value in the row, the field's to_representation, local ISO date-time), or
-# (output name, the nested serializer's slots) for a nested to-one serializer.
-Slot = tuple[str, int, Callable[[Any], Any], bool] | tuple[str, list[Any]]
+# (output name, index of the value in the row, the field's to_representation or None where the stored value is
+# written as it is, local ISO date-time), or (output name, the nested serializer's slots) for a nested to-one
+# serializer.
+Slot = tuple[str, int, Callable[[Any], Any] | None, bool] | tuple[str, list[Any]]
 
 
 def _same(value: Any) -> Any:
     return value
+
+
+# DRF fields whose to_representation gives back a stored value of these model fields unchanged: text (str(text)), a
+# whole number (int(n)), a boolean, a choice (keyed by the stored value itself). A row writes such a value as it is.
+_WRITTEN_AS_STORED: dict[type, tuple[type, ...]] = {
+    serializers.CharField: (models.CharField, models.TextField),
+    serializers.IntegerField: (models.IntegerField,),
+    serializers.BooleanField: (models.BooleanField,),
+    serializers.ChoiceField: (models.CharField, models.IntegerField),
+}
+
+
+def _represent(field: serializers.Field[Any, Any, Any, Any], model_field: Any) -> Callable[[Any], Any] | None:
+    """The field's to_representation for a values row; None where it would give back the stored value unchanged
+    (about 1,000 calls of a 50-row page), and date.isoformat for a plain ISO 8601 date field (what DRF calls)."""
+    stored = _WRITTEN_AS_STORED.get(type(field))
+    if stored and isinstance(model_field, stored):
+        if not isinstance(field, serializers.ChoiceField):
+            return None
+        # A choice is written as its key, looked up by str(value): unchanged when every key is of the stored type.
+        kind = str if isinstance(model_field, (models.CharField, models.TextField)) else int
+        if all(type(key) is kind for key in field.choice_strings_to_values.values()):
+            return None
+    if (
+        type(field) is serializers.DateField
+        and isinstance(model_field, models.DateField)
+        and not isinstance(model_field, models.DateTimeField)
+        and str(getattr(field, "format", api_settings.DATE_FORMAT)).lower() == ISO_8601
+    ):
+        return datetime.date.isoformat
+    return field.to_representation
 
 
 class ValuesPlan:
@@ -136,7 +169,8 @@ class ValuesPlan:
                 raise TypeError(refused)
             else:
                 index = self._path(f"{prefix}{source}")
-                slots.append((name, index, field.to_representation, _local_iso_datetime(field)))
+                represent = _represent(field, model._meta.get_field(source))
+                slots.append((name, index, represent, _local_iso_datetime(field)))
         return slots
 
     def _path(self, path: str) -> int:
@@ -157,6 +191,8 @@ class ValuesPlan:
                 value = values[index]
                 if value is None:
                     row[name] = None
+                elif represent is None:
+                    row[name] = value
                 elif local_iso and isinstance(value, datetime.datetime) and value.utcoffset() is not None:
                     row[name] = _local_iso(value, zone)
                 else:

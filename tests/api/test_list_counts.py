@@ -63,8 +63,32 @@ def test_filtered_list_sends_no_distinct(registry_user, eight_requests, django_a
 
 
 def _count_statement(queries) -> str:
-    [statement] = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("SELECT COUNT(*)")]
-    return statement
+    """The count's SQL: its own statement (page=last, an empty page), or the subquery that the page's carries."""
+    counts = [query["sql"] for query in queries.captured_queries if "SELECT COUNT(*)" in query["sql"]]
+    assert len(counts) == 1, counts
+    if counts[0].startswith("SELECT COUNT(*)"):
+        return counts[0]
+    return counts[0].split("(SELECT COUNT(*) FROM (", 1)[1].split(") AS counted_rows)", 1)[0]
+
+
+def test_a_page_and_its_count_are_one_statement(registry_user, eight_requests):
+    """A page reads its rows and its count (up to the limit) in one statement; a page past the end, and a list with
+    no rows, are counted on their own first, and answered as before."""
+    client = api_client(registry_user)
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(URL, {"page_size": 2, "page": 2}).json()
+    assert (body["count"], body["count_exact"], len(body["results"])) == (6, False, 2)
+    assert body["results"][0]["partner"]["code"] == "NLD"
+    table = "requests_app_cooperationrequest"
+    [statement] = [query["sql"] for query in queries.captured_queries if table in query["sql"]]
+    assert "(SELECT COUNT(*) FROM (" in statement and "LIMIT 6" in statement
+
+    response = client.get(URL, {"page_size": 2, "page": 9})
+    assert (response.status_code, response.json()["detail"]) == (404, "Invalid page.")
+    body = client.get(URL, {"status": Status.CLOSED}).json()
+    assert (body["count"], body["count_exact"], body["results"], body["next"]) == (0, True, [], None)
+    body = client.get(URL, {"page_size": 3, "page": 3}).json()
+    assert (body["count"], body["count_exact"], len(body["results"]), body["next"]) == (8, True, 2, None)
 
 
 def test_the_count_joins_only_what_the_filters_need(registry_user, eight_requests):

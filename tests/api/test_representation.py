@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework import serializers
 
-from cooperation_portal.api.representation import PlannedRepresentation, ValuesPlan, values_plan
+from cooperation_portal.api.representation import PlannedRepresentation, ValuesPlan, _represent, values_plan
 from requests_app import services
 from requests_app.api import serializers as s
 from requests_app.choices import Confidentiality, Organ, PauseReason, RequestType, Status
@@ -117,6 +117,22 @@ def test_a_list_written_from_values_rows_is_what_the_serializer_writes(requests,
     assert from_values == from_objects
     assert len(from_values) == 3
     assert from_values[1]["situation"] is not None and from_values[0]["situation"] is None
+
+
+def test_stored_text_numbers_and_choices_are_written_as_they_are():
+    """Where DRF would give the stored value back unchanged (text, a whole number, a boolean, a choice keyed by the
+    stored value), a values row writes it without calling the field; a date through date.isoformat; a choice whose
+    keys are not of the stored type, and anything else, through the field itself."""
+    slots = {slot[0]: slot for slot in values_plan(s.CooperationRequestSerializer).slots}
+    for name in ("reference", "status", "escalation_level", "urgent", "version"):
+        assert slots[name][2] is None, name
+    assert slots["due_on"][2] is datetime.date.isoformat
+    text = CooperationRequest._meta.get_field("reference")
+    keyed_by_numbers = serializers.ChoiceField(choices=[(1, "one")])
+    assert _represent(keyed_by_numbers, text) == keyed_by_numbers.to_representation
+    assert keyed_by_numbers.to_representation("1") == 1  # not the stored text: the field must be called
+    as_text = serializers.CharField()
+    assert _represent(as_text, CooperationRequest._meta.get_field("due_on")) == as_text.to_representation
 
 
 def test_the_api_list_answers_the_serializers_rows(requests, registry_user):
