@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 # After this many failed attempts a row stays unsent (visible in the admin with its last error) instead of
 # being retried forever.
 MAX_ATTEMPTS = 5
+WITHHELD = "Not e-mailed: the request is no longer in the recipient's scope (deleted, sealed, or the recipient moved)."
 
 
 def _claim_next() -> Notification | None:
@@ -40,6 +41,8 @@ def notifications_send(*, limit: int | None = None) -> int:
     backend accepted it, and no other sender can pick it up meanwhile. What remains is an at-least-once window:
     if the process dies after the mail server accepted the message and before the commit, the row is still unsent
     and is e-mailed again on the next run. That window is the duration of one COMMIT per message.
+
+    A message is e-mailed only if its request is still in the recipient's scope when it is sent (WITHHELD).
     """
     sent = 0
     mail_connection = get_connection()
@@ -50,6 +53,13 @@ def notifications_send(*, limit: int | None = None) -> int:
             if notification is None:
                 break
             now = timezone.now()
+            if not _recipient_still_sees(notification):
+                # Queued while the request was in the recipient's scope, and no longer is (deleted since, put under
+                # seal, the recipient moved to another partner or left): not e-mailed, and not tried again.
+                Notification.objects.filter(pk=notification.pk).update(
+                    claimed_at=now, attempts=MAX_ATTEMPTS, last_error=WITHHELD
+                )
+                continue
             Notification.objects.filter(pk=notification.pk).update(claimed_at=now)
             try:
                 with transaction.atomic():
@@ -65,6 +75,14 @@ def notifications_send(*, limit: int | None = None) -> int:
         if delay:
             time.sleep(delay)  # only the worker tests set it, to kill a worker between two messages
     return sent
+
+
+def _recipient_still_sees(notification: Notification) -> bool:
+    """Whether the request is still in the recipient's scope now, as the in-portal list asks (for_user)."""
+    from requests_app.models import CooperationRequest
+
+    in_scope = CooperationRequest.objects.visible_to(notification.recipient)
+    return in_scope.filter(pk=notification.coop_request_id).exists()
 
 
 def _deliver(notification: Notification, mail_connection: BaseEmailBackend) -> None:

@@ -8,8 +8,13 @@ from django.test import override_settings
 
 from cooperation_portal.dates import court_today
 from cooperation_portal.notifications.models import Notification
-from cooperation_portal.notifications.services import MAX_ATTEMPTS, notification_mark_read, notifications_send
-from requests_app import overdue
+from cooperation_portal.notifications.services import (
+    MAX_ATTEMPTS,
+    WITHHELD,
+    notification_mark_read,
+    notifications_send,
+)
+from requests_app import overdue, services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +51,24 @@ def test_user_without_email_gets_the_in_portal_notification_only(outbox, focal_p
     notifications_send()
     assert len(mail.outbox) == 2
     assert not Notification.objects.unsent().exists()
+
+
+def test_a_message_whose_request_left_the_recipients_scope_is_withheld(outbox, focal_point_a, registry_user, state_b):
+    """Queued, then the request was deleted (one), and the focal point moved to another partner (the other): nothing
+    of either is e-mailed to anyone who can no longer see it, and those rows are not tried again."""
+    deleted, kept = sorted({n.coop_request for n in outbox}, key=lambda r: r.pk)
+    services.request_soft_delete(coop_request=deleted, actor=registry_user, reason="Logged twice by mistake.")
+    focal_point_a.partner = state_b
+    focal_point_a.save()
+    assert notifications_send() == 1
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        ([registry_user.email], Notification.objects.get(recipient=registry_user, coop_request=kept).subject)
+    ]
+    withheld = Notification.objects.exclude(recipient=registry_user, coop_request=kept)
+    assert withheld.count() == 3
+    assert {(row.sent_at, row.attempts, row.last_error) for row in withheld} == {(None, MAX_ATTEMPTS, WITHHELD)}
+    assert notifications_send() == 0
+    assert len(mail.outbox) == 1
 
 
 @override_settings(EMAIL_BACKEND="tests.notifications.failing_backend.FailingBackend")
