@@ -200,9 +200,12 @@ class CooperationRequest(SoftDeletable):
             models.Index(fields=["status", "due_on"], name="request_status_due_idx"),
             # Live requests only, as every list and dashboard asks: a focal point's count of its open requests is then
             # read from this index alone (partner, then each status asked for) instead of filtering the partner's
-            # whole history in request_partner_sent_idx.
+            # whole history in request_partner_sent_idx. With the due date and the pause, a focal point's dashboard
+            # counts what is overdue from it alone too (request_running_due_idx leads with the date: 60 ms of
+            # other partners' overdue requests read to count one partner's).
             models.Index(
                 fields=["partner", "status", "transmitted_on"],
+                include=["due_on", "clock_paused_since"],
                 condition=Q(deleted_at__isnull=True),
                 name="request_partner_status_on_idx",
             ),
@@ -248,10 +251,12 @@ class CooperationRequest(SoftDeletable):
             # The escalated requests only (a few in a hundred): the dashboards count them by level from the index
             # alone, and the sweep finds the flags to clear in it. The sweep's level changes are not HOT updates
             # anyway (a full page has no room for the new row version), so an index on the level costs it nothing
-            # more; the old (status, escalation_level) index listed every request.
+            # more; the old (status, escalation_level) index listed every request. It leads with the partner, so
+            # that a focal point's dashboard reads its own partner's flags only (with the level first, PostgreSQL
+            # preferred reading the partner's 113,000 live requests from the table: 130 ms).
             models.Index(
-                fields=["escalation_level"],
-                include=["partner", "status", "confidentiality", "request_type", "organ", "urgent", "deleted_at"],
+                fields=["partner", "escalation_level"],
+                include=["status", "confidentiality", "request_type", "organ", "urgent", "deleted_at"],
                 condition=Q(escalation_level__gt=0),
                 name="request_escalated_idx",
             ),
