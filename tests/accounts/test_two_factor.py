@@ -184,8 +184,12 @@ def test_focal_points_and_facilitators_are_not_forced(fixture, client, request):
 
 
 def test_a_focal_point_may_opt_in(client, focal_point_a):
-    """A focal point who enrols an authenticator is asked for its code at each later login."""
+    """A focal point finds the way to enrol an authenticator on every page while not using one; once enrolled, the
+    code is asked at each later login and the link is gone."""
+    opt_in = f'href="{reverse("two_factor_setup")}" data-testid="two-factor-opt-in"'
     log_in_with_password(client, focal_point_a.username)
+    assert opt_in in client.get("/").text
+    assert opt_in in client.get("/requests/").text
     setup = client.get(reverse("two_factor_setup"))
     assert setup.status_code == 200
     device = TOTPDevice.objects.get(user=focal_point_a, confirmed=False)
@@ -197,7 +201,18 @@ def test_a_focal_point_may_opt_in(client, focal_point_a):
     log_in_with_password(client, focal_point_a.username)
     assert client.get("/").status_code == 302
     assert post_code(client, otp_code(focal_point_a)).status_code == 302
-    assert client.get("/").status_code == 200
+    page = client.get("/")
+    assert page.status_code == 200
+    assert 'data-testid="two-factor-opt-in"' not in page.text
+
+
+def test_a_verified_registry_session_is_not_offered_the_opt_in(registry_user):
+    client = Client()
+    client.force_login(registry_user)  # a verified session (tests/conftest.py)
+    page = client.get("/requests/")
+    assert page.status_code == 200
+    assert 'data-testid="current-user"' in page.text
+    assert 'data-testid="two-factor-opt-in"' not in page.text
 
 
 def test_forced_login_shortcut_marks_the_session_verified(registry_user):
