@@ -29,7 +29,7 @@ class SoftDeletable(models.Model):
     through `alive()` (and `visible_to`)."""
 
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
-    # Indexed only where set (deleted_by_index): a full index would list every row under NULL and be written on
+    # Indexed only where set (where_set_index): a full index would list every row under NULL and be written on
     # every new row version, for the rare deletion of a user that it serves.
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -47,9 +47,10 @@ class SoftDeletable(models.Model):
         abstract = True
 
 
-def deleted_by_index(name: str) -> models.Index:
-    """The rows deleted by a user, for the lookups that deleting a user makes (PROTECT); the others are left out."""
-    return models.Index(fields=["deleted_by"], condition=Q(deleted_by__isnull=False), name=name)
+def where_set_index(field: str, name: str) -> models.Index:
+    """An index of the rows where `field` is set, the others (most) left out: for a column that is usually empty
+    and looked up by value (a user's deletions or events, as deleting a user checks them; a batch)."""
+    return models.Index(fields=[field], condition=Q(**{f"{field}__isnull": False}), name=name)
 
 
 def deletion_recorded(name: str) -> models.CheckConstraint:
@@ -261,8 +262,8 @@ class CooperationRequest(SoftDeletable):
                 name="request_escalated_idx",
             ),
             # Indexed where set only: a request sent alone (most) has no batch.
-            models.Index(fields=["batch"], condition=Q(batch__isnull=False), name="request_batch_idx"),
-            deleted_by_index("request_deleted_by_idx"),
+            where_set_index("batch", "request_batch_idx"),
+            where_set_index("deleted_by", "request_deleted_by_idx"),
         ]
 
     def __str__(self) -> str:
@@ -318,7 +319,7 @@ class RequestEvent(models.Model):
         ordering = ["occurred_at", "id"]
         indexes = [
             models.Index(fields=["coop_request", "occurred_at"], name="event_request_time_idx"),
-            models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="event_actor_idx"),
+            where_set_index("actor", "event_actor_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -370,7 +371,7 @@ class Attachment(SoftDeletable):
         verbose_name_plural = _("attachments")
         ordering = ["uploaded_at", "id"]
         constraints = [deletion_recorded("attachment_deletion_has_author_and_reason")]
-        indexes = [deleted_by_index("attachment_deleted_by_idx")]
+        indexes = [where_set_index("deleted_by", "attachment_deleted_by_idx")]
 
     def __str__(self) -> str:
         return self.original_name
