@@ -1,5 +1,6 @@
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from . import factories
 from .otp import mark_otp_verified
@@ -19,6 +20,14 @@ def forced_login_is_otp_verified(monkeypatch):
         mark_otp_verified(self, user)
 
     monkeypatch.setattr(Client, "force_login", force_login_verified)
+
+
+@pytest.fixture(autouse=True)
+def default_language_after_each_test():
+    """A page asked for in French leaves French active in the thread (LocaleMiddleware activates the language of
+    each request and does not reset it): the next test would read French messages. Each test ends in the default."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
