@@ -78,11 +78,8 @@ def notifications_send(*, limit: int | None = None) -> int:
 
 
 def _recipient_still_sees(notification: Notification) -> bool:
-    """Whether the request is still in the recipient's scope now, as the in-portal list asks (for_user)."""
-    from requests_app.models import CooperationRequest
-
-    in_scope = CooperationRequest.objects.visible_to(notification.recipient)
-    return in_scope.filter(pk=notification.coop_request_id).exists()
+    """Whether the recipient may still read this notification in the portal (its request still in their scope)."""
+    return Notification.objects.for_user(notification.recipient).filter(pk=notification.pk).exists()
 
 
 def _deliver(notification: Notification, mail_connection: BaseEmailBackend) -> None:
