@@ -85,8 +85,11 @@ def test_a_page_and_its_count_are_one_statement(registry_user, eight_requests):
 
     response = client.get(URL, {"page_size": 2, "page": 9})
     assert (response.status_code, response.json()["detail"]) == (404, "Invalid page.")
-    body = client.get(URL, {"status": Status.CLOSED}).json()
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(URL, {"status": Status.CLOSED}).json()
     assert (body["count"], body["count_exact"], body["results"], body["next"]) == (0, True, [], None)
+    # The page with its count, then the count alone (Django's slice of an empty page sends no query).
+    assert len([query for query in queries.captured_queries if table in query["sql"]]) == 2
     body = client.get(URL, {"page_size": 3, "page": 3}).json()
     assert (body["count"], body["count_exact"], len(body["results"]), body["next"]) == (8, True, 2, None)
 
