@@ -115,7 +115,7 @@ def _represent(field: serializers.Field[Any, Any, Any, Any], model_field: Any) -
         if not isinstance(field, serializers.ChoiceField):
             return None
         # A choice is written as its key, looked up by str(value): unchanged when every key is of the stored type.
-        kind = str if isinstance(model_field, (models.CharField, models.TextField)) else int
+        kind = str if isinstance(model_field, models.CharField) else int
         if all(type(key) is kind for key in field.choice_strings_to_values.values()):
             return None
     if (
