@@ -1,8 +1,12 @@
-"""Input shape of the account pages: the one-time code step."""
+"""Input shape of the account pages: the one-time code step, the request for a password reset."""
 
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.sites.shortcuts import get_current_site
+from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -34,3 +38,27 @@ class OneTimeCodeForm(forms.Form):
                 self.device = device
                 return code
         raise forms.ValidationError(_("That code is wrong or has expired. Enter the current code."), code="wrong")
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Django's form, whose message is written and sent by a task once the request has answered.
+
+    Django's own `save` looks the address up and, for an account only, renders and sends the mail during the
+    request, so a known address was answered later than an unknown one (the mail server's round trips): the time
+    of the answer told whether an address has an account. Here every valid address queues one message the same
+    way, and the task finds the accounts.
+    """
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Queues the message after the commit. The view's template and token options are not passed on: the
+        task's are its own (accounts/services.py)."""
+        from .tasks import send_password_reset
+
+        request = kwargs["request"]
+        message = send_password_reset.s(
+            email=self.cleaned_data["email"],
+            domain=kwargs.get("domain_override") or get_current_site(request).domain,
+            use_https=bool(kwargs.get("use_https")),
+            language=translation.get_language(),
+        )
+        transaction.on_commit(message.delay)

@@ -1,14 +1,18 @@
-"""The writes on accounts: ending a user's sessions and tokens, enrolling and confirming a TOTP device."""
+"""The writes on accounts: ending a user's sessions and tokens, enrolling and confirming a TOTP device, sending a
+password-reset link."""
 
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from .models import User
 
 DEVICE_NAME = "Authenticator app"
+RESET_MAIL_SUBJECT = "registration/password_reset_subject.txt"
+RESET_MAIL_BODY = "registration/password_reset_email.txt"
 
 
 def user_end_sessions(*, user: User) -> int:
@@ -44,3 +48,21 @@ def totp_device_confirm(*, device: TOTPDevice) -> TOTPDevice:
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user_id=device.user_id, confirmed=False).exclude(pk=device.pk).delete()
     return device
+
+
+def password_reset_send(*, email: str, domain: str, use_https: bool, language: str) -> None:
+    """E-mail a one-time link to choose a new password to each active account at `email` that has a usable password
+    (Django's PasswordResetForm finds them, makes the token and writes the message), in `language`.
+
+    Run by a task, never during the request (accounts.forms.PasswordResetRequestForm): the page that asked answers
+    the same, in the same time, whether or not the address belongs to an account and whether or not the mail server
+    is up. The link is made here, when the message is written, so a message queued before a password change carries
+    a link that no longer works."""
+    form = PasswordResetForm({"email": email})
+    if not form.is_valid():  # checked by the page already; a message queued by hand could still be malformed
+        return
+    with translation.override(language):
+        form.save(
+            domain_override=domain, use_https=use_https,
+            subject_template_name=RESET_MAIL_SUBJECT, email_template_name=RESET_MAIL_BODY,
+        )

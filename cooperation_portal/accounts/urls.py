@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
+from .forms import PasswordResetRequestForm
 
 urlpatterns = [
     path("two-factor/verify/", views.two_factor_verify, name="two_factor_verify"),
@@ -11,10 +12,7 @@ urlpatterns = [
     path("two-factor/setup/qr.svg", views.two_factor_qr, name="two_factor_qr"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            email_template_name="registration/password_reset_email.txt",
-            subject_template_name="registration/password_reset_subject.txt",
-        ),
+        auth_views.PasswordResetView.as_view(form_class=PasswordResetRequestForm),
         name="password_reset",
     ),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),

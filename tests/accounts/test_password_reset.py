@@ -1,9 +1,15 @@
-"""Password reset by e-mail (Django's views): the same answer for a known and an unknown address, mail only to a
-known active account, a link that works once."""
+"""Password reset by e-mail (Django's views, the message sent by a task): the same answer, and the same work during
+the request, for a known and an unknown address; mail only to a known active account; a link that works once.
+
+The page's queued message is a Celery signature; `deliver` runs it here, as a worker would (the worker itself is
+tested in tests/requests_app/test_tasks_worker.py)."""
 
 import re
+import socket
+from collections.abc import Callable
 
 import pytest
+from celery.canvas import Signature
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -21,12 +27,26 @@ def _csrf(html: str) -> str:
     return match.group(1)
 
 
-def ask_reset(email: str, client: Client | None = None):
-    client = client or Client(enforce_csrf_checks=True)
-    page = client.get(reverse("password_reset"))
-    assert page.status_code == 200
-    return client.post(reverse("password_reset"), {"email": email, "csrfmiddlewaretoken": _csrf(page.text)},
-                       follow=True)
+@pytest.fixture
+def ask_reset(django_capture_on_commit_callbacks) -> Callable[..., tuple]:
+    """Asks for a reset on the page; returns the answer (redirect followed) and the messages queued once the request
+    committed, which are not sent."""
+
+    def ask(email: str, client: Client | None = None) -> tuple:
+        client = client or Client(enforce_csrf_checks=True)
+        page = client.get(reverse("password_reset"))
+        assert page.status_code == 200
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            response = client.post(reverse("password_reset"), {"email": email,
+                                                               "csrfmiddlewaretoken": _csrf(page.text)}, follow=True)
+        return response, [callback.__self__ for callback in callbacks]  # each callback is `signature.delay`
+
+    return ask
+
+
+def deliver(messages: list[Signature]) -> None:
+    for message in messages:
+        message()  # the task's body, here and now
 
 
 def _comparable(html: str) -> str:
@@ -46,30 +66,58 @@ def test_the_form_is_linked_from_the_login_page_and_labelled(client, db):
     assert 'autocomplete="email"' in page.text
 
 
-def test_known_and_unknown_addresses_get_the_same_answer_and_only_the_known_one_gets_mail(user):
-    """Both end on the same page with the same text; one message, to the account's address."""
-    known = ask_reset("forgetful@example.org")
-    unknown = ask_reset("nobody@example.org")
+def test_known_and_unknown_addresses_get_the_same_answer_and_only_the_known_one_gets_mail(user, ask_reset):
+    """Both end on the same page with the same text, and each queues one message of the same task and shape, with
+    nothing sent during the request; delivered, they make one message, to the account's address."""
+    known, known_queued = ask_reset("forgetful@example.org")
+    unknown, unknown_queued = ask_reset("nobody@example.org")
     assert known.redirect_chain == unknown.redirect_chain == [(reverse("password_reset_done"), 302)]
     assert known.status_code == unknown.status_code == 200
     assert _comparable(known.text) == _comparable(unknown.text)
     assert "If the address you entered belongs to an account" in known.text
+    assert mail.outbox == []
+    assert len(known_queued) == len(unknown_queued) == 1
+    assert known_queued[0].task == unknown_queued[0].task == "accounts.tasks.send_password_reset"
+    assert known_queued[0].kwargs == {"email": "forgetful@example.org", "domain": "testserver", "use_https": False,
+                                      "language": "en"}
+    assert unknown_queued[0].kwargs == {**known_queued[0].kwargs, "email": "nobody@example.org"}
+    deliver(known_queued + unknown_queued)
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["forgetful@example.org"]
     assert mail.outbox[0].subject == "Cooperation Portal: choose a new password"
 
 
-def test_an_inactive_account_gets_no_mail_and_the_same_answer(user):
+def test_an_inactive_account_gets_no_mail_and_the_same_answer(user, ask_reset):
     user.is_active = False
     user.save()
-    response = ask_reset("forgetful@example.org")
+    response, queued = ask_reset("forgetful@example.org")
     assert response.redirect_chain == [(reverse("password_reset_done"), 302)]
+    deliver(queued)
+    assert len(queued) == 1
     assert mail.outbox == []
 
 
-def test_the_link_sets_a_new_password_once(user):
+def test_with_the_mail_server_down_a_known_address_gets_the_same_answer(user, ask_reset, settings, caplog):
+    """The page does not talk to the mail server: it answers as usual, and the task meets the failure, which Django's
+    form logs without the address."""
+    with socket.socket() as probe:  # a local port with nothing listening
+        probe.bind(("127.0.0.1", 0))
+        settings.EMAIL_PORT = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    response, queued = ask_reset("forgetful@example.org")
+    assert response.redirect_chain == [(reverse("password_reset_done"), 302)]
+    assert "If the address you entered belongs to an account" in response.text
+    deliver(queued)
+    assert mail.outbox == []
+    [record] = [record for record in caplog.records if record.name == "django.contrib.auth"]
+    assert record.getMessage() == f"Failed to send password reset email to {user.pk}"
+    assert isinstance(record.exc_info[1], ConnectionRefusedError)
+
+
+def test_the_link_sets_a_new_password_once(user, ask_reset):
     """The mailed link opens the form; the new password logs in; the same link then says it is no longer valid."""
-    ask_reset("forgetful@example.org")
+    deliver(ask_reset("forgetful@example.org")[1])
     link = re.search(r"http://testserver(/accounts/password-reset/\S+/)", mail.outbox[0].body).group(1)
     client = Client(enforce_csrf_checks=True)
     form = client.get(link, follow=True)
@@ -90,9 +138,10 @@ def test_the_link_sets_a_new_password_once(user):
     assert 'data-testid="reset-link-invalid"' in again.text
 
 
-def test_the_pages_and_the_mail_are_translated(user):
+def test_the_pages_and_the_mail_are_translated(user, ask_reset):
     client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="fr")
-    response = ask_reset("forgetful@example.org", client)
+    response, queued = ask_reset("forgetful@example.org", client)
+    deliver(queued)
     assert '<html lang="fr">' in response.text
     assert "Vérifiez vos courriels" in response.text
     assert mail.outbox[0].subject == "Portail de la coopération : choisir un nouveau mot de passe"

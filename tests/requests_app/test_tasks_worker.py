@@ -1,4 +1,5 @@
-"""The overdue tasks on a real Celery worker over Redis, started by the test as CI does; never ALWAYS_EAGER.
+"""The overdue tasks, and the password-reset mail, on a real Celery worker over Redis, started by the test as CI does;
+never ALWAYS_EAGER.
 
 The worker is a separate process on the test's own PostgreSQL database, so these tests commit their data
 (transactional_db) and are skipped on SQLite. Redis databases 5 (broker) and 6 (results) are theirs alone and
@@ -9,6 +10,7 @@ import datetime
 import email
 import email.policy
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -22,6 +24,8 @@ import pytest
 from celery import Celery
 from django.conf import settings
 from django.db import connection
+from django.test import Client
+from django.urls import reverse
 
 from cooperation_portal.dates import court_today
 from cooperation_portal.notifications.models import Notification
@@ -299,3 +303,24 @@ def test_worker_killed_mid_sweep_and_mid_delivery_leaves_every_flag_once_and_eve
     # Beat is not running in the test: the killed delivery task comes back on its own after the visibility timeout.
     assert_exactly_once(expected, workers)
     assert "send_notifications" in workers.log("w3")
+
+
+def test_a_password_reset_is_mailed_by_a_worker_with_a_link_that_works(workers, client_app):
+    """The message the reset page queues (its arguments are pinned in tests/accounts/test_password_reset.py), run by
+    a worker: the account gets its link, an unknown address nothing, and the link opens the form for a new
+    password."""
+    factories.FocalPointFactory(username="forgetful", email="forgetful@example.org")
+    workers.start("w1")
+    for address in ("forgetful@example.org", "nobody@example.org"):
+        client_app.send_task("accounts.tasks.send_password_reset", kwargs={
+            "email": address, "domain": "testserver", "use_https": False, "language": "en",
+        }).get(timeout=60)
+    assert workers.mails() == [("forgetful@example.org", "Cooperation Portal: choose a new password")]
+    [mail_file] = workers.mail_dir.glob("*")
+    match = re.search(r"http://testserver(/accounts/password-reset/\S+/)", mail_file.read_text())
+    assert match, mail_file.read_text()
+    form = Client().get(match.group(1), follow=True)
+    assert form.status_code == 200
+    assert form.redirect_chain[-1][0] == reverse("password_reset_confirm", args=[match.group(1).split("/")[3],
+                                                                                 "set-password"])
+    assert '<label class="form-label" for="id_new_password1">' in form.text
