@@ -25,7 +25,7 @@ from django.views import View
 from cooperation_portal.accounts.choices import Role
 from cooperation_portal.accounts.models import User
 from cooperation_portal.audit.choices import AuditKind
-from cooperation_portal.audit.services import audit_record, get_in_scope_or_404
+from cooperation_portal.audit.services import audit_record, audit_sealed_listed, get_in_scope_or_404
 from cooperation_portal.dates import court_today
 from cooperation_portal.notifications.models import Notification
 from cooperation_portal.notifications.services import notification_mark_read
@@ -229,6 +229,9 @@ class RequestListView(RoleRequiredMixin, View):
         # One COUNT on the filtered table, then the page's rows with their partner joined in: a fixed number
         # of queries whatever the page size.
         page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+        sealed = [row.pk for row in page if row.confidentiality == Confidentiality.UNDER_SEAL]
+        if sealed:
+            audit_sealed_listed(request=request, model=CooperationRequest, ids=sealed)
         columns = []
         for key, (_field, label) in SORTS.items():
             current = sort.removeprefix("-") == key

@@ -21,7 +21,7 @@ from agreements_app.views import add_service_error, render_form
 from cooperation_portal.accounts.choices import Role
 from cooperation_portal.accounts.models import User
 from cooperation_portal.audit.choices import AuditKind
-from cooperation_portal.audit.services import audit_record, get_in_scope_or_404
+from cooperation_portal.audit.services import audit_record, audit_sealed_listed, get_in_scope_or_404
 from cooperation_portal.dates import court_today
 from cooperation_portal.versioning import StaleVersionError
 from requests_app.models import CooperationRequest
@@ -70,8 +70,12 @@ class WarrantListView(RoleRequiredMixin, View):
             request.GET.get("page")
         )
         style_filter_form(filterset.form)
+        rows = [with_labels(warrant) for warrant in page]
+        sealed = [warrant.pk for warrant in rows if warrant.sealed_today]  # type: ignore[attr-defined]
+        if sealed:
+            audit_sealed_listed(request=request, model=ArrestWarrant, ids=sealed)
         context = {
-            "filterset": filterset, "page": page, "rows": [with_labels(warrant) for warrant in page],
+            "filterset": filterset, "page": page, "rows": rows,
             "may_edit": self.user.role == Role.REGISTRY, "may_report": self.user.role == Role.FOCAL_POINT,
         }
         return render(request, "warrants/list.html", context, status=200 if filterset.is_valid() else 400)

@@ -1,5 +1,6 @@
 """The base every API viewset stands on: reads go through the model's one scoping method."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import models, transaction
@@ -95,9 +96,13 @@ class ValuesListMixin(mixins.ListModelMixin):
         paginator = self.paginator  # type: ignore[attr-defined]
         # Counted on the queryset itself: the joins that the page's columns need stay out of the count.
         page = None if paginator is None else paginator.paginate_queryset(values, request, view=self, counted=queryset)
-        if page is None:
-            return Response(plan.rows(values))
-        return self.get_paginated_response(plan.rows(page))  # type: ignore[attr-defined]
+        rows = plan.rows(values if page is None else page)
+        self.listed(request, rows)
+        return Response(rows) if page is None else self.get_paginated_response(rows)  # type: ignore[attr-defined]
+
+    def listed(self, request: Request, rows: Sequence[dict[str, Any]]) -> None:
+        """Called with the rows of the page as written, before they are answered: where a viewset audits the
+        sealed material a list showed."""
 
 
 class VersionedRetrieveMixin:

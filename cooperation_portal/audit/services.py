@@ -7,7 +7,7 @@ AuditMiddleware once the response exists, outside the view's transaction (`defer
 """
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -97,14 +97,46 @@ def audit_record(
     during a request handled by AuditMiddleware, the event is written after the response, outside the view's
     transaction, so that it survives the view raising (a refusal, a 404); it is then not returned.
     """
+    if obj is not None:
+        object_type, object_id = object_type or object_label(obj), obj.pk
+    fields = _event_fields(
+        kind=kind, user=user, request=request, object_type=object_type, object_id=object_id, username=username,
+        detail=detail,
+    )
+    current = _current.get()
+    if deferred and current is not None:
+        current[1].append(fields)
+        return None
+    return AuditEvent.objects.create(**fields)
+
+
+def audit_sealed_listed(*, request: HttpRequest | Request, model: type[models.Model], ids: Iterable[Any]) -> int:
+    """One SEALED_VIEW event per object under seal that a list page showed (`ids`), written in one statement, so
+    that "who saw this sealed record" is answered for lists as for the record's own page. Returns how many."""
+    fields = _event_fields(
+        kind=AuditKind.SEALED_VIEW, request=request, object_type=object_label(model), detail={"shown_in": "list"}
+    )
+    events = [AuditEvent(**{**fields, "object_id": str(pk)}) for pk in ids]
+    AuditEvent.objects.bulk_create(events)
+    return len(events)
+
+
+def _event_fields(
+    *,
+    kind: str,
+    user: Any = None,
+    request: HttpRequest | Request | None = None,
+    object_type: str = "",
+    object_id: Any = "",
+    username: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     if kind not in AuditKind.values:
         raise ValueError(f"Unknown audit event kind: {kind}")
     if user is None and request is not None:
         user = getattr(request, "user", None)
     portal_user = user if isinstance(user, User) and user.pk is not None else None
-    if obj is not None:
-        object_type, object_id = object_type or object_label(obj), obj.pk
-    fields: dict[str, Any] = {
+    return {
         "kind": kind,
         "user": portal_user,
         "username": (username if username is not None else (portal_user.get_username() if portal_user else ""))[
@@ -117,11 +149,6 @@ def audit_record(
         "object_id": "" if object_id in (None, "") else str(object_id)[:64],
         "detail": _short(detail),
     }
-    current = _current.get()
-    if deferred and current is not None:
-        current[1].append(fields)
-        return None
-    return AuditEvent.objects.create(**fields)
 
 
 def get_in_scope_or_404(scoped: models.QuerySet[M], **lookup: Any) -> M:

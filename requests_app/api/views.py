@@ -1,5 +1,6 @@
 """Cooperation requests over HTTP. Reads go through the scoped queryset; every write calls a service."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -24,7 +25,7 @@ from cooperation_portal.api.viewsets import (
 )
 from cooperation_portal.api.writes import answer, validated
 from cooperation_portal.audit.choices import AuditKind
-from cooperation_portal.audit.services import audit_record
+from cooperation_portal.audit.services import audit_record, audit_sealed_listed
 from cooperation_portal.multipart import APIMultiPartParser
 
 from .. import services
@@ -77,6 +78,11 @@ class CooperationRequestViewSet(ValuesListMixin, VersionedRetrieveMixin, ScopedV
     def retrieved(self, request: Request, obj: CooperationRequest) -> None:
         if obj.confidentiality == Confidentiality.UNDER_SEAL:
             audit_record(kind=AuditKind.SEALED_VIEW, request=request, obj=obj)
+
+    def listed(self, request: Request, rows: Sequence[dict[str, Any]]) -> None:
+        sealed = [row["id"] for row in rows if row["confidentiality"] == Confidentiality.UNDER_SEAL]
+        if sealed:
+            audit_sealed_listed(request=request, model=CooperationRequest, ids=sealed)
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action == "retrieve":

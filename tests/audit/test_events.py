@@ -282,6 +282,56 @@ def test_views_of_a_sealed_warrant_by_a_cleared_user_are_recorded(cleared_regist
     assert not [v for v in views if SEALED_PERSON in as_text(v)]
 
 
+def test_requests_under_seal_shown_in_lists_are_recorded_page_and_api(cleared_registry_user, registry_user,
+                                                                      focal_point_a, state_a):
+    """One event per sealed request a list page showed, for every role that sees it; none for the ordinary request
+    beside it, none for a list that did not show it."""
+    sealed = transmitted_request(cleared_registry_user, state_a, subject=SEALED_SUBJECT,
+                                 confidentiality=Confidentiality.UNDER_SEAL)
+    ordinary = transmitted_request(registry_user, state_a)
+    cleared = client_for(cleared_registry_user)
+    lists = {"page": reverse("requests:list"), "api": "/api/v1/requests/"}
+    for path in lists.values():
+        answer = cleared.get(path)
+        assert answer.status_code == 200
+        assert SEALED_SUBJECT in answer.content.decode()
+        assert cleared.get(path, {"confidentiality": "public"}).status_code == 200  # the sealed one filtered out
+    for path in lists.values():  # without clearance, the sealed request is not listed at all
+        assert SEALED_SUBJECT not in client_for(registry_user).get(path).content.decode()
+    focal = client_for(focal_point_a).get(lists["page"])
+    assert SEALED_SUBJECT in focal.content.decode()
+    views = events(AuditKind.SEALED_VIEW)
+    assert [(v.username, v.object_type, v.object_id, v.path, v.detail, v.ip_address) for v in views] == [
+        ("registry-cleared", "requests_app.cooperationrequest", str(sealed.pk), lists["page"],
+         {"shown_in": "list"}, "203.0.113.7"),
+        ("registry-cleared", "requests_app.cooperationrequest", str(sealed.pk), lists["api"],
+         {"shown_in": "list"}, "203.0.113.7"),
+        ("focal-a", "requests_app.cooperationrequest", str(sealed.pk), lists["page"], {"shown_in": "list"},
+         "203.0.113.7"),
+    ]
+    assert str(ordinary.pk) not in {v.object_id for v in views}
+    assert not [v for v in views if SEALED_SUBJECT in as_text(v)]
+
+
+def test_warrants_under_seal_shown_in_lists_are_recorded_page_and_api(cleared_registry_user, registry_user):
+    """Only warrants under seal today: not a public one, not one unsealed since."""
+    sealed = [factories.ArrestWarrantFactory(person_name=f"{SEALED_PERSON}-{n}", under_seal=True) for n in (1, 2)]
+    factories.ArrestWarrantFactory()
+    factories.ArrestWarrantFactory(under_seal=True, unsealed_on=datetime.date(2021, 1, 1))
+    cleared = client_for(cleared_registry_user)
+    for path in (reverse("warrants:list"), "/api/v1/warrants/"):
+        answer = cleared.get(path)
+        assert answer.status_code == 200
+        assert SEALED_PERSON in answer.content.decode()
+        assert SEALED_PERSON not in client_for(registry_user).get(path).content.decode()
+    views = events(AuditKind.SEALED_VIEW)
+    assert sorted((v.path, v.object_id) for v in views) == sorted(
+        (path, str(warrant.pk)) for path in (reverse("warrants:list"), "/api/v1/warrants/") for warrant in sealed
+    )
+    assert {(v.username, v.object_type) for v in views} == {("registry-cleared", "warrants_app.arrestwarrant")}
+    assert not [v for v in views if SEALED_PERSON in as_text(v)]
+
+
 def test_the_client_address_behind_trusted_proxies(settings, focal_point_a):
     """With one trusted proxy, the address it appended is recorded, not what the client claimed before it."""
     settings.PORTAL_AUDIT_PROXY_COUNT = 1

@@ -1,3 +1,7 @@
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.request import Request
@@ -16,7 +20,8 @@ from cooperation_portal.api.viewsets import (
 )
 from cooperation_portal.api.writes import PartialInputMixin, answer, validated
 from cooperation_portal.audit.choices import AuditKind
-from cooperation_portal.audit.services import audit_record
+from cooperation_portal.audit.services import audit_record, audit_sealed_listed
+from cooperation_portal.dates import court_today
 from cooperation_portal.partners.models import Partner
 from cooperation_portal.situations.models import Case, Situation
 
@@ -101,6 +106,15 @@ class ArrestWarrantViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, Scoped
     def retrieved(self, request: Request, obj: ArrestWarrant) -> None:
         if obj.is_sealed_on():
             audit_record(kind=AuditKind.SEALED_VIEW, request=request, obj=obj)
+
+    def paginate_queryset(self, queryset: QuerySet[Any] | Sequence[Any]) -> list[Any] | None:
+        """The page, whose warrants under seal today are audited as shown (audit_sealed_listed)."""
+        page = super().paginate_queryset(queryset)
+        today = court_today()
+        sealed = [warrant.pk for warrant in page or () if warrant.is_sealed_on(today)]
+        if sealed:
+            audit_sealed_listed(request=self.request, model=ArrestWarrant, ids=sealed)
+        return page
 
     @extend_schema(request=ArrestWarrantInputSerializer, responses={201: ArrestWarrantSerializer})
     def create(self, request: Request) -> Response:
