@@ -16,11 +16,14 @@ a form's body, DRF takes Django's parsed result, which the middleware's parser p
 """
 
 import html
+import io
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.utils.datastructures import ImmutableList
@@ -65,6 +68,43 @@ def _parse_file_upload(request: HttpRequest, META: dict[str, Any], post_data: An
         request.upload_handlers, warning="You cannot alter upload handlers after the upload has been processed."
     )
     return NameKeepingMultiPartParser(META, post_data, request.upload_handlers, request.encoding).parse()
+
+
+class OversizeUpload(UploadedFile):
+    """A file that went past the upload limit: its name and the size sent, none of its content (a read gives b"")."""
+
+    def __init__(self, *, name: str | None, content_type: str | None, size: int, charset: str | None) -> None:
+        super().__init__(file=io.BytesIO(), name=name, content_type=content_type, size=size, charset=charset)
+
+
+class UploadLimitHandler(FileUploadHandler):
+    """First of FILE_UPLOAD_HANDLERS: a file's bytes past PORTAL_MAX_UPLOAD_BYTES are not passed on to the handlers
+    that keep them, so an oversize file is never written whole to memory or to a temporary file; the file is then
+    an OversizeUpload, which `requests_app.uploads.check_upload` refuses as too large with the size sent. The
+    parser still reads the rest of the body (the answer must come after it), keeping none of it."""
+
+    limit: int
+    oversize: bool
+
+    def new_file(self, field_name: str, file_name: str, content_type: str, content_length: int | None,
+                 charset: str | None = None, content_type_extra: dict[str, bytes] | None = None) -> None:
+        super().new_file(field_name, file_name, content_type, content_length, charset, content_type_extra)
+        from requests_app.uploads import max_upload_bytes
+
+        self.limit = max_upload_bytes()
+        self.oversize = False
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        if start + len(raw_data) <= self.limit:
+            return raw_data
+        self.oversize = True
+        return None  # the handlers after this one get no more of this file
+
+    def file_complete(self, file_size: int) -> UploadedFile | None:
+        if not self.oversize:
+            return None  # the next handler's file, whole
+        return OversizeUpload(name=self.file_name, content_type=self.content_type, size=file_size,
+                              charset=self.charset)
 
 
 class UploadNameMiddleware:

@@ -68,6 +68,14 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# A file past the upload limit is refused without being kept whole in memory or in a temporary file
+# (cooperation_portal/multipart.py).
+FILE_UPLOAD_HANDLERS = [
+    "cooperation_portal.multipart.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 ROOT_URLCONF = "cooperation_portal.urls"
 WSGI_APPLICATION = "cooperation_portal.wsgi.application"
 

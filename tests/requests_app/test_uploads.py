@@ -12,10 +12,11 @@ import zlib
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from openpyxl import Workbook
 
+from cooperation_portal.multipart import OversizeUpload
 from requests_app import services, uploads
 from requests_app.choices import EventKind, Organ, RequestType, Status
 from requests_app.models import Attachment, RequestEvent
@@ -91,6 +92,26 @@ def test_oversize_file_is_refused_and_nothing_is_stored(settings, focal_point_a,
     assert "too large" in response.text
     assert 'id="id_files_error"' in response.text
     assert_nothing_stored(coop_request, media_root)
+
+
+def test_an_oversize_file_is_never_kept_whole_while_the_body_is_read(settings, tmp_path):
+    """Past the limit, no more of the file reaches the handler that spools it to disk: the file is an OversizeUpload
+    with the size sent and no content, and the temporary file holds at most the limit; a file at the limit is
+    kept whole."""
+    settings.PORTAL_MAX_UPLOAD_BYTES = 1000
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10  # every file goes to a temporary file
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    big, exact = io.BytesIO(b"a" * 5000), io.BytesIO(b"b" * 1000)
+    big.name, exact.name = "big.txt", "exact.txt"
+    request = RequestFactory().post("/", {"big": big, "exact": exact})
+    files = request.FILES
+    assert isinstance(files["big"], OversizeUpload)
+    assert (files["big"].name, files["big"].size, files["big"].read()) == ("big.txt", 5000, b"")
+    with pytest.raises(ValidationError, match="too large"):
+        uploads.check_upload(files["big"])
+    assert (files["exact"].size, files["exact"].read()) == (1000, b"b" * 1000)
+    spooled = {path.stat().st_size for path in tmp_path.iterdir()}
+    assert spooled and max(spooled) <= 1000
 
 
 def test_default_limit_is_20_mb(settings):
