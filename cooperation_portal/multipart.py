@@ -78,7 +78,7 @@ class OversizeUpload(UploadedFile):
 
 
 class UploadLimitHandler(FileUploadHandler):
-    """First of FILE_UPLOAD_HANDLERS: a file's bytes past PORTAL_MAX_UPLOAD_BYTES are not passed on to the handlers
+    """First of FILE_UPLOAD_HANDLERS: a file's bytes past the upload limit are not passed on to the handlers
     that keep them, so an oversize file is never written whole to memory or to a temporary file; the file is then
     an OversizeUpload, which `requests_app.uploads.check_upload` refuses as too large with the size sent. The
     parser still reads the rest of the body (the answer must come after it), keeping none of it."""
@@ -89,9 +89,12 @@ class UploadLimitHandler(FileUploadHandler):
     def new_file(self, field_name: str, file_name: str, content_type: str, content_length: int | None,
                  charset: str | None = None, content_type_extra: dict[str, bytes] | None = None) -> None:
         super().new_file(field_name, file_name, content_type, content_length, charset, content_type_extra)
+        from requests_app.importing import MAX_FILE_BYTES
         from requests_app.uploads import max_upload_bytes
 
-        self.limit = max_upload_bytes()
+        # The largest file any form takes (a document, or a request log to import): each form still refuses a
+        # file over its own limit by its size, which stays the size sent.
+        self.limit = max(max_upload_bytes(), MAX_FILE_BYTES)
         self.oversize = False
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:

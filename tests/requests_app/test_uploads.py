@@ -17,7 +17,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from cooperation_portal.multipart import OversizeUpload
-from requests_app import services, uploads
+from requests_app import importing, services, uploads
 from requests_app.choices import EventKind, Organ, RequestType, Status
 from requests_app.models import Attachment, RequestEvent
 from tests import factories
@@ -94,24 +94,48 @@ def test_oversize_file_is_refused_and_nothing_is_stored(settings, focal_point_a,
     assert_nothing_stored(coop_request, media_root)
 
 
-def test_an_oversize_file_is_never_kept_whole_while_the_body_is_read(settings, tmp_path):
-    """Past the limit, no more of the file reaches the handler that spools it to disk: the file is an OversizeUpload
-    with the size sent and no content, and the temporary file holds at most the limit; a file at the limit is
-    kept whole."""
-    settings.PORTAL_MAX_UPLOAD_BYTES = 1000
+def parsed_files(**files: bytes):
+    handles = {}
+    for name, data in files.items():
+        handles[name] = io.BytesIO(data)
+        handles[name].name = f"{name}.txt"
+    return RequestFactory().post("/", handles).FILES
+
+
+@pytest.fixture
+def spool_dir(settings, tmp_path):
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10  # every file goes to a temporary file
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
-    big, exact = io.BytesIO(b"a" * 5000), io.BytesIO(b"b" * 1000)
-    big.name, exact.name = "big.txt", "exact.txt"
-    request = RequestFactory().post("/", {"big": big, "exact": exact})
-    files = request.FILES
+    return tmp_path
+
+
+def test_an_oversize_file_is_never_kept_whole_while_the_body_is_read(settings, monkeypatch, spool_dir):
+    """Past the largest limit (documents, request logs), no more of the file reaches the handler that spools it to
+    disk: the file is an OversizeUpload with the size sent and no content, refused as too large, and the
+    temporary file holds at most the limit; a file at the limit is kept whole."""
+    settings.PORTAL_MAX_UPLOAD_BYTES = 1000
+    monkeypatch.setattr(importing, "MAX_FILE_BYTES", 400)
+    files = parsed_files(big=b"a" * 5000, exact=b"b" * 1000)
     assert isinstance(files["big"], OversizeUpload)
     assert (files["big"].name, files["big"].size, files["big"].read()) == ("big.txt", 5000, b"")
     with pytest.raises(ValidationError, match="too large"):
         uploads.check_upload(files["big"])
     assert (files["exact"].size, files["exact"].read()) == (1000, b"b" * 1000)
-    spooled = {path.stat().st_size for path in tmp_path.iterdir()}
+    spooled = {path.stat().st_size for path in spool_dir.iterdir()}
     assert spooled and max(spooled) <= 1000
+
+
+def test_a_request_log_under_its_own_larger_limit_is_kept_whole(settings, monkeypatch, spool_dir):
+    """The cut-off is the larger of the two limits: a file between them is kept whole, and each form judges it by
+    its own limit (a document of that size is still refused)."""
+    settings.PORTAL_MAX_UPLOAD_BYTES = 1000
+    monkeypatch.setattr(importing, "MAX_FILE_BYTES", 3000)
+    files = parsed_files(log=b"c" * 2000, huge=b"d" * 3001)
+    assert (files["log"].size, files["log"].read()) == (2000, b"c" * 2000)
+    with pytest.raises(ValidationError, match="too large"):
+        uploads.check_upload(files["log"])
+    assert isinstance(files["huge"], OversizeUpload)
+    assert files["huge"].size == 3001
 
 
 def test_default_limit_is_20_mb(settings):
