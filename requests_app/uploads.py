@@ -23,6 +23,8 @@ from django.utils.translation import gettext_lazy
 
 from cooperation_portal.multipart import UNSAFE_NAME_ATTRIBUTE
 
+from . import pdf_streams
+
 PDF = "application/pdf"
 PNG = "image/png"
 JPEG = "image/jpeg"
@@ -57,8 +59,6 @@ PDF_ACTIVE_NAMES = (
     "JavaScript", "JS", "Launch", "EmbeddedFile", "EmbeddedFiles", "AA", "RichMedia", "SubmitForm", "ImportData",
     "GoToE", "XFA",
 )
-_PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
 _PDF_ACTIVE = re.compile(rb"/(" + "|".join(PDF_ACTIVE_NAMES).encode() + rb")(?![A-Za-z0-9])")
 # Inflating every stream of a large PDF is bounded, so a compressed bomb inside a PDF cannot exhaust memory.
 _PDF_INFLATE_LIMIT = 50 * 1024 * 1024
@@ -177,9 +177,7 @@ def _sniff(content: bytes, name: str) -> str:
 
 
 def _has_active_content(data: bytes) -> bool:
-    # Names may hide letters as #xx escapes (/J#61vaScript is /JavaScript).
-    unescaped = _PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), data)
-    return bool(_PDF_ACTIVE.search(unescaped))
+    return bool(_PDF_ACTIVE.search(pdf_streams.unescape_names(data)))
 
 
 def _check_pdf(content: bytes, name: str) -> None:
@@ -190,23 +188,22 @@ def _check_pdf(content: bytes, name: str) -> None:
     )
     if _has_active_content(content):
         raise refusal
-    # Object streams can be compressed, which hides their dictionaries from a plain scan: inflate them too.
-    budget = _PDF_INFLATE_LIMIT
-    for match in _PDF_STREAM.finditer(content):
-        if budget <= 0:
-            raise ValidationError(
-                _("“%(name)s” unpacks to an unreasonable size and is refused.") % {"name": name}, code="zip_bomb"
-            )
-        inflater = zlib.decompressobj()
-        try:
-            inflated = inflater.decompress(match.group(1), budget)
-        except zlib.error:
-            continue  # not a Flate stream (an image, say): nothing to inflate
-        budget -= len(inflated)
-        if inflater.unconsumed_tail:
-            budget = 0
-        if _has_active_content(inflated):
-            raise refusal
+    # Streams are encoded, which hides the dictionaries of object streams from a plain scan: decode them too, as a
+    # reader does (requests_app/pdf_streams.py).
+    try:
+        for decoded in pdf_streams.decoded_streams(content, _PDF_INFLATE_LIMIT):
+            if _has_active_content(decoded):
+                raise refusal
+    except pdf_streams.TooLarge:
+        raise ValidationError(
+            _("“%(name)s” unpacks to an unreasonable size and is refused.") % {"name": name}, code="zip_bomb"
+        ) from None
+    except pdf_streams.Uncheckable:
+        raise ValidationError(
+            _("“%(name)s” is a PDF whose content cannot be checked (it is encrypted or password-protected, or uses "
+              "an unusual encoding), which is not accepted. Print it to a plain PDF and send that.") % {"name": name},
+            code="pdf_uncheckable",
+        ) from None
 
 
 def _check_zip_document(content: bytes, name: str) -> str:

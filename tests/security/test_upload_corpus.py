@@ -13,6 +13,7 @@ Ways in:
 A clean PDF goes through each of the first three and is stored, so a refusal is never just a broken channel.
 """
 
+import base64
 import functools
 import io
 import re
@@ -51,8 +52,57 @@ UNSAFE_NAME = "a file name may not"
 BOMB = "unreasonable size|zip bomb|damaged, encrypted"
 
 
+UNCHECKABLE = "cannot be checked"
+# A JavaScript action as it lies in an object stream (object 3); each case below hides it behind another encoding.
+JS_OBJECT = b"3 0 << /S /JavaScript /JS (app.launchURL\\('x'\\)) >>"
+
+
 def pdf(body: bytes) -> bytes:
     return b"%PDF-1.7\n" + body + b"\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def object_stream(dictionary: bytes, data: bytes) -> bytes:
+    """A PDF whose catalogue opens object 3, which lies in object stream 4 with `dictionary`'s encoding."""
+    return pdf(b"1 0 obj << /Type /Catalog /OpenAction 3 0 R >> endobj\n4 0 obj << /Type /ObjStm /N 1 /First 4 "
+               + dictionary + b" >>\nstream\n" + data + b"\nendstream endobj")
+
+
+def run_length(data: bytes) -> bytes:
+    """RunLengthDecode's encoding, one literal byte a run: a length byte falls between any two letters of a name."""
+    runs = [b"\x00" + data[i : i + 1] for i in range(len(data))]
+    return b"".join(runs) + b"\x80"
+
+
+def lzw(data: bytes) -> bytes:
+    """LZWDecode's encoding of a short text (9-bit codes: fewer than 254 new entries): clear, codes, end."""
+    table = {bytes([i]): i for i in range(256)}
+    codes, word = [256], b""
+    for byte in data:
+        candidate = word + bytes([byte])
+        if candidate in table:
+            word = candidate
+            continue
+        codes.append(table[word])
+        table[candidate] = len(table) + 2
+        word = bytes([byte])
+    codes += [table[word], 257]
+    assert len(table) < 500
+    bits = "".join(f"{code:09b}" for code in codes)
+    bits += "0" * (-len(bits) % 8)
+    return int(bits, 2).to_bytes(len(bits) // 8, "big")
+
+
+def png_predicted(data: bytes, columns: int) -> bytes:
+    """Rows of `columns` bytes, each with the PNG "Sub" filter (type 1): every byte minus the one before it."""
+    rows = [data[i : i + columns].ljust(columns, b" ") for i in range(0, len(data), columns)]
+    return b"".join(b"\x01" + bytes((row[i] - (row[i - 1] if i else 0)) & 0xFF for i in range(columns))
+                    for row in rows)
+
+
+def damaged_flate(data: bytes) -> bytes:
+    """`data` deflated and flushed, then bytes that break the deflate stream: a reader shows what came before."""
+    deflater = zlib.compressobj()
+    return deflater.compress(data) + deflater.flush(zlib.Z_FULL_FLUSH) + b"\xff\xff\xff\xff"
 
 
 def zip_of(members: dict[str, bytes]) -> bytes:
@@ -177,6 +227,30 @@ CORPUS: dict[str, Case] = {
         b"1 0 obj << /Type /Catalog /OpenAction 3 0 R >> endobj\n"
         b"4 0 obj << /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode >>\nstream\n"
         + zlib.compress(b"3 0 << /S /JavaScript /JS (app.launchURL\\('x'\\)) >>") + b"\nendstream endobj"), ACTIVE_PDF),
+    "pdf-javascript-in-ascii85-flate-object-stream": Case("a.pdf", object_stream(
+        b"/Filter [/ASCII85Decode /FlateDecode]", base64.a85encode(zlib.compress(JS_OBJECT)) + b"~>"), ACTIVE_PDF),
+    "pdf-javascript-in-hex-object-stream": Case("a.pdf", object_stream(
+        b"/Filter /AHx", JS_OBJECT.hex().encode() + b">"), ACTIVE_PDF),
+    "pdf-javascript-in-lzw-object-stream": Case("a.pdf", object_stream(
+        b"/Filter /LZWDecode", lzw(JS_OBJECT)), ACTIVE_PDF),
+    "pdf-javascript-in-run-length-object-stream": Case("a.pdf", object_stream(
+        b"/Filter /RunLengthDecode", run_length(JS_OBJECT)), ACTIVE_PDF),
+    "pdf-javascript-behind-a-png-predictor": Case("a.pdf", object_stream(
+        b"/Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 8 >>",
+        zlib.compress(png_predicted(JS_OBJECT, 8))), ACTIVE_PDF),
+    "pdf-javascript-in-damaged-flate-stream": Case("a.pdf", object_stream(
+        b"/Filter /FlateDecode", damaged_flate(JS_OBJECT)), ACTIVE_PDF),
+    # A "/Filter" inside a string is not the stream's filter; a hex string ends the dictionary right before ">>".
+    "pdf-filter-name-inside-a-string": Case("a.pdf", object_stream(
+        b"/Note (/Filter /DCTDecode) /Filter /ASCIIHexDecode /ID <0102>", JS_OBJECT.hex().encode() + b">"),
+        ACTIVE_PDF),
+    "pdf-escaped-filter-name": Case("a.pdf", object_stream(
+        b"/F#69lter /ASCII#48exDecode", JS_OBJECT.hex().encode() + b">"), ACTIVE_PDF),
+    # What cannot be decoded cannot be checked.
+    "pdf-unknown-filter": Case("a.pdf", object_stream(b"/Filter /CustomDecode", b"xxxx"), UNCHECKABLE),
+    "pdf-filter-by-reference": Case("a.pdf", object_stream(b"/Filter 7 0 R", b"xxxx"), UNCHECKABLE),
+    "pdf-encrypted": Case("a.pdf", PDF.replace(b"trailer << /Root 1 0 R >>",
+                                               b"trailer << /Root 1 0 R /Encrypt 9 0 R >>"), UNCHECKABLE),
     "pdf-submit-form": Case("a.pdf", pdf(
         b"1 0 obj << /Type /Catalog /AcroForm << /Fields [5 0 R] >> >> endobj\n"
         b"5 0 obj << /FT /Btn /A << /S /SubmitForm /F (https://example.org/) >> >> endobj"), ACTIVE_PDF),
