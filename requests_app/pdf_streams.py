@@ -102,7 +102,8 @@ def _streams(content: bytes) -> Iterator[tuple[bytes, bytes]]:
     """(dictionary, data) of each stream, found by reading the file from the start as a reader tokenizes it: the
     text of strings and comments is blanked out of the dictionaries (a "/Filter" written inside a string is not a
     filter), hex strings are skipped whole, and a stream's data is not tokenized. An unterminated string or
-    dictionary, or an /Encrypt key in any dictionary, makes the file uncheckable."""
+    dictionary (which would hide every stream after it), or an /Encrypt key in any dictionary, makes the file
+    uncheckable."""
     length, index, opened, allowance = len(content), 0, [], MAX_TOKENS
     cleaned = bytearray(content)  # strings and comments blanked as they are passed
     while True:
@@ -126,9 +127,9 @@ def _streams(content: bytes) -> Iterator[tuple[bytes, bytes]]:
         elif token == b"<<":
             opened.append(index)
             index += 2
+        elif token == b">>" and not opened:  # closes nothing: passed over, as a reader does
+            index += 2
         elif token == b">>":
-            if not opened:
-                raise Uncheckable("unbalanced dictionary")
             start = opened.pop()
             index += 2
             dictionary = bytes(cleaned[start:index])
