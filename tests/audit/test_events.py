@@ -8,7 +8,9 @@ import pytest
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cooperation_portal.audit.choices import AuditKind
@@ -311,6 +313,26 @@ def test_requests_under_seal_shown_in_lists_are_recorded_page_and_api(cleared_re
     ]
     assert str(ordinary.pk) not in {v.object_id for v in views}
     assert not [v for v in views if SEALED_SUBJECT in as_text(v)]
+
+
+@pytest.mark.django_db(transaction=True)  # as in production: an API read runs in no transaction of its own
+def test_an_api_list_records_its_sealed_rows_in_one_statement(cleared_registry_user, state_a):
+    """One INSERT for the page's sealed rows, and no BEGIN or COMMIT around it (bulk_create added both: two more
+    round trips on each such list call)."""
+    sealed = [transmitted_request(cleared_registry_user, state_a, confidentiality=Confidentiality.UNDER_SEAL)
+              for _ in range(3)]
+    client = client_for(cleared_registry_user)
+    client.get("/api/v1/requests/")  # the session's first call
+    before = AuditEvent.objects.count()
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/api/v1/requests/").status_code == 200
+    audit = [query["sql"] for query in captured if "audit_auditevent" in query["sql"]]
+    assert len(audit) == 1 and audit[0].startswith('INSERT INTO "audit_auditevent"')
+    assert not [query for query in captured if query["sql"] in ("BEGIN", "COMMIT")]
+    new = AuditEvent.objects.order_by("id")[before:]
+    assert sorted(int(event.object_id) for event in new) == sorted(request.pk for request in sealed)
+    assert {(event.kind, event.username, event.occurred_at.tzinfo is not None) for event in new} == {
+        (AuditKind.SEALED_VIEW, "registry-cleared", True)}
 
 
 def test_warrants_under_seal_shown_in_lists_are_recorded_page_and_api(cleared_registry_user, registry_user):
