@@ -230,8 +230,7 @@ class RequestListView(RoleRequiredMixin, View):
         # of queries whatever the page size.
         page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
         sealed = [row.pk for row in page if row.confidentiality == Confidentiality.UNDER_SEAL]
-        if sealed:
-            audit_sealed_listed(request=request, model=CooperationRequest, ids=sealed)
+        audit_sealed_listed(request=request, model=CooperationRequest, ids=sealed)
         columns = []
         for key, (_field, label) in SORTS.items():
             current = sort.removeprefix("-") == key

@@ -72,8 +72,7 @@ class WarrantListView(RoleRequiredMixin, View):
         style_filter_form(filterset.form)
         rows = [with_labels(warrant) for warrant in page]
         sealed = [warrant.pk for warrant in rows if warrant.sealed_today]  # type: ignore[attr-defined]
-        if sealed:
-            audit_sealed_listed(request=request, model=ArrestWarrant, ids=sealed)
+        audit_sealed_listed(request=request, model=ArrestWarrant, ids=sealed)
         context = {
             "filterset": filterset, "page": page, "rows": rows,
             "may_edit": self.user.role == Role.REGISTRY, "may_report": self.user.role == Role.FOCAL_POINT,

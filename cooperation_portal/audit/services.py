@@ -113,7 +113,11 @@ def audit_record(
 
 def audit_sealed_listed(*, request: HttpRequest | Request, model: type[models.Model], ids: Iterable[Any]) -> int:
     """One SEALED_VIEW event per object under seal that a list page showed (`ids`), written in one statement, so
-    that "who saw this sealed record" is answered for lists as for the record's own page. Returns how many."""
+    that "who saw this sealed record" is answered for lists as for the record's own page; nothing when `ids` is
+    empty. Returns how many."""
+    ids = list(ids)
+    if not ids:
+        return 0
     fields = _event_fields(
         kind=AuditKind.SEALED_VIEW, request=request, object_type=object_label(model), detail={"shown_in": "list"}
     )
@@ -124,8 +128,6 @@ def _insert_events(events: list[dict[str, Any]]) -> int:
     """One INSERT statement for `events` (field values as _event_fields gives them). Not bulk_create: outside a
     transaction (an API read has none) it wraps its INSERT in BEGIN and COMMIT, two more round trips on every list
     page that shows sealed rows, where one statement is atomic by itself."""
-    if not events:
-        return 0
     occurred_at = timezone.now()
     columns = [field for field in AuditEvent._meta.concrete_fields if not field.primary_key]
     params: list[Any] = []

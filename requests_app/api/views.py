@@ -81,8 +81,7 @@ class CooperationRequestViewSet(ValuesListMixin, VersionedRetrieveMixin, ScopedV
 
     def listed(self, request: Request, rows: Sequence[dict[str, Any]]) -> None:
         sealed = [row["id"] for row in rows if row["confidentiality"] == Confidentiality.UNDER_SEAL]
-        if sealed:
-            audit_sealed_listed(request=request, model=CooperationRequest, ids=sealed)
+        audit_sealed_listed(request=request, model=CooperationRequest, ids=sealed)
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action == "retrieve":

@@ -112,8 +112,7 @@ class ArrestWarrantViewSet(mixins.ListModelMixin, VersionedRetrieveMixin, Scoped
         page = super().paginate_queryset(queryset)
         today = court_today()
         sealed = [warrant.pk for warrant in page or () if warrant.is_sealed_on(today)]
-        if sealed:
-            audit_sealed_listed(request=self.request, model=ArrestWarrant, ids=sealed)
+        audit_sealed_listed(request=self.request, model=ArrestWarrant, ids=sealed)
         return page
 
     @extend_schema(request=ArrestWarrantInputSerializer, responses={201: ArrestWarrantSerializer})
