@@ -64,7 +64,6 @@ def decoded_streams(content: bytes, budget: int) -> Iterator[bytes]:
     that would undo a predictor or an old encoding in Python); raises Uncheckable or TooLarge."""
     slow_budget = MAX_SLOW_DECODED
     for dictionary, data in _streams(content):
-        dictionary = unescape_names(dictionary)
         filters, parms = _filters(dictionary), _decode_parms(dictionary)
         if not filters:
             continue  # read as it stands, with the rest of the file
@@ -99,11 +98,11 @@ def decoded_streams(content: bytes, budget: int) -> Iterator[bytes]:
 
 
 def _streams(content: bytes) -> Iterator[tuple[bytes, bytes]]:
-    """(dictionary, data) of each stream, found by reading the file from the start as a reader tokenizes it: the
-    text of strings and comments is blanked out of the dictionaries (a "/Filter" written inside a string is not a
-    filter), hex strings are skipped whole, and a stream's data is not tokenized. An unterminated string or
-    dictionary (which would hide every stream after it), or an /Encrypt key in any dictionary, makes the file
-    uncheckable."""
+    """(dictionary with its names unescaped, data) of each stream, found by reading the file from the start as a
+    reader tokenizes it: the text of strings and comments is blanked out of the dictionaries (a "/Filter" written
+    inside a string is not a filter), hex strings are skipped whole, and a stream's data is not tokenized. An
+    unterminated string or dictionary (which would hide every stream after it), or an /Encrypt key in any
+    dictionary, makes the file uncheckable."""
     length, index, opened, allowance = len(content), 0, [], MAX_TOKENS
     cleaned = bytearray(content)  # strings and comments blanked as they are passed
     while True:
@@ -132,8 +131,8 @@ def _streams(content: bytes) -> Iterator[tuple[bytes, bytes]]:
         elif token == b">>":
             start = opened.pop()
             index += 2
-            dictionary = bytes(cleaned[start:index])
-            if _ENCRYPT.search(unescape_names(dictionary)):
+            dictionary = unescape_names(bytes(cleaned[start:index]))
+            if _ENCRYPT.search(dictionary):
                 raise Uncheckable("encrypted")
             stream = _STREAM_START.match(content, index) if not opened else None
             if stream is not None:

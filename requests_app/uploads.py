@@ -60,7 +60,7 @@ PDF_ACTIVE_NAMES = (
     "GoToE", "XFA",
 )
 _PDF_ACTIVE = re.compile(rb"/(" + "|".join(PDF_ACTIVE_NAMES).encode() + rb")(?![A-Za-z0-9])")
-# Inflating every stream of a large PDF is bounded, so a compressed bomb inside a PDF cannot exhaust memory.
+# Decoding every stream of a large PDF is bounded, so a compressed bomb inside a PDF cannot exhaust memory.
 _PDF_INFLATE_LIMIT = 50 * 1024 * 1024
 
 OOXML_MAIN_TYPES = {
