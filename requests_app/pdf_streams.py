@@ -281,7 +281,8 @@ def _unpredict(data: bytes, parms: dict[bytes, int]) -> bytes:
         return data
     colors, bits, columns = parms.get(b"Colors", 1), parms.get(b"BitsPerComponent", 8), parms.get(b"Columns", 1)
     pixel = max(1, colors * bits // 8)
-    row_length = (colors * bits * columns + 7) // 8
+    # A row wider than the data holds only the data: a hostile /Columns must not size an allocation.
+    row_length = min((colors * bits * columns + 7) // 8, len(data))
     if row_length <= 0:
         raise Uncheckable("DecodeParms")
     output = bytearray()

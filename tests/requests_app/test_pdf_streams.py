@@ -82,6 +82,16 @@ def test_a_large_picture_behind_a_predictor_is_accepted_without_undoing_it():
     assert uploads.check_upload(_upload("photo.pdf", content)).content_type == uploads.PDF
 
 
+def test_a_predictor_row_wider_than_the_stream_is_read_as_the_stream():
+    """A hostile /Columns (a row of a terabyte) sizes nothing: the one row there is, the data, is decoded and
+    scanned (here it hides a JavaScript action), instead of a MemoryError answered as a 500."""
+    data = zlib.compress(b"\x00" + b"3 0 << /S /JavaScript /JS (x) >>")
+    content = (b"%PDF-1.7\n4 0 obj << /Type /ObjStm /Filter /FlateDecode /DecodeParms << /Predictor 12 "
+               b"/Columns 1000000000000 >> >>\nstream\n" + data + b"\nendstream endobj\n%%EOF\n")
+    with pytest.raises(ValidationError, match="active content"):
+        uploads.check_upload(_upload("a.pdf", content))
+
+
 def test_a_file_of_nothing_but_tokens_is_refused_as_uncheckable():
     """Reading stops at MAX_TOKENS instead of going through 20 MB of "()" one by one (12 s here before the cap)."""
     content = b"%PDF-1.7\n" + b"()" * (pdf_streams.MAX_TOKENS + 1) + b"\n%%EOF\n"

@@ -238,6 +238,9 @@ CORPUS: dict[str, Case] = {
     "pdf-javascript-behind-a-png-predictor": Case("a.pdf", object_stream(
         b"/Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 8 >>",
         zlib.compress(png_predicted(JS_OBJECT, 8))), ACTIVE_PDF),
+    "pdf-predictor-row-of-a-terabyte": Case("a.pdf", object_stream(
+        b"/Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 1000000000000 >>",
+        zlib.compress(b"\x00" + JS_OBJECT)), ACTIVE_PDF),
     "pdf-javascript-in-damaged-flate-stream": Case("a.pdf", object_stream(
         b"/Filter /FlateDecode", damaged_flate(JS_OBJECT)), ACTIVE_PDF),
     # A "/Filter" inside a string is not the stream's filter; a hex string ends the dictionary right before ">>".
