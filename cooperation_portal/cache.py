@@ -11,6 +11,10 @@ servers are Django's own: entries written by either backend read the same.
 from typing import Any
 
 from django.core.cache.backends import redis as django_redis
+from django.core.cache.backends.base import BaseCache
+
+# Deletes KEYS[1] only while it still holds ARGV[1], in one step on the server.
+_DELETE_IF_HELD = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
 
 class RedisCacheClient(django_redis.RedisCacheClient):
@@ -32,3 +36,17 @@ class RedisCache(django_redis.RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+
+def delete_if_held(cache: BaseCache, key: str, value: int) -> bool:
+    """Delete `key` only if it still holds `value` (an int, which Django's Redis cache stores as its digits): a lock
+    released by its holder only, never by one whose lock expired and was taken by another meanwhile.
+
+    Atomic on Redis (a script); on the other caches, which hold one process's entries (tests, development), a read
+    then a delete. Returns whether it deleted."""
+    if isinstance(cache, django_redis.RedisCache):
+        full_key = cache.make_and_validate_key(key)
+        return bool(cache._cache.get_client(full_key, write=True).eval(_DELETE_IF_HELD, 1, full_key, str(value)))
+    if cache.get(key) == value:
+        return bool(cache.delete(key))
+    return False

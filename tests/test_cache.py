@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 
-from cooperation_portal.cache import RedisCache
+from cooperation_portal.cache import RedisCache, delete_if_held
 from tests.redis_support import CACHE_URL, requires_redis
 
 pytestmark = requires_redis(CACHE_URL)
@@ -78,3 +78,15 @@ def test_threads_share_nothing_but_the_server(redis_caches):
         thread.join()
     assert ours.get("hits") == 400
     assert len({id(client) for client in clients}) == 8
+
+
+def test_a_lock_is_deleted_by_its_holder_only(redis_caches):
+    """delete_if_held compares and deletes in one script on the server; the value is matched as Django stores an
+    int (its digits), so a lock taken with add() through either backend is released by the same value only."""
+    ours, django = redis_caches
+    assert django.add("lock", 7_000_000_001, 30)
+    assert delete_if_held(ours, "lock", 7_000_000_002) is False
+    assert ours.get("lock") == 7_000_000_001
+    assert delete_if_held(ours, "lock", 7_000_000_001) is True
+    assert django.get("lock") is None
+    assert delete_if_held(ours, "lock", 7_000_000_001) is False

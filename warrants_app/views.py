@@ -21,9 +21,10 @@ from agreements_app.views import add_service_error, render_form
 from cooperation_portal.accounts.choices import Role
 from cooperation_portal.accounts.models import User
 from cooperation_portal.audit.choices import AuditKind
-from cooperation_portal.audit.services import audit_record, audit_sealed_listed, get_in_scope_or_404
+from cooperation_portal.audit.services import audit_record, audit_sealed_listed, get_in_scope_or_404, object_label
 from cooperation_portal.dates import court_today
 from cooperation_portal.versioning import StaleVersionError
+from requests_app.choices import Confidentiality
 from requests_app.models import CooperationRequest
 from requests_app.views import RoleRequiredMixin
 
@@ -87,17 +88,26 @@ class WarrantDetailView(RoleRequiredMixin, View):
         warrant = visible_warrant(self.user, pk)
         if warrant.sealed_today:  # type: ignore[attr-defined]
             audit_record(kind=AuditKind.SEALED_VIEW, request=request, obj=warrant)
+        may_edit = self.user.role == Role.REGISTRY
+        # Registry staff see the linked requests, of those only the ones they may see: a request under seal is not
+        # even hinted at to anyone else, and to those who see it, its listing here is audited as a list's would be.
+        linked_requests = []
+        if may_edit:
+            linked_requests = list(
+                CooperationRequest.objects.visible_to(self.user).filter(warrants=warrant).select_related("partner")
+            )
+            audit_sealed_listed(
+                request=request, model=CooperationRequest, shown_in=f"{object_label(ArrestWarrant)} {warrant.pk}",
+                ids=[linked.pk for linked in linked_requests if linked.confidentiality == Confidentiality.UNDER_SEAL],
+            )
         context = {
             "warrant": warrant,
             "believed_in": warrant.believed_in.all(),
-            # Only the links the user may see: a request under seal is not even hinted at.
-            "linked_requests": CooperationRequest.objects.visible_to(self.user)
-            .filter(warrants=warrant)
-            .select_related("partner"),
+            "linked_requests": linked_requests,
             "contact_reports": ContactReport.objects.visible_to(self.user)
             .filter(warrant=warrant)
             .select_related("partner"),
-            "may_edit": self.user.role == Role.REGISTRY,
+            "may_edit": may_edit,
             "may_report": self.user.role == Role.FOCAL_POINT,
         }
         return render(request, "warrants/detail.html", context)

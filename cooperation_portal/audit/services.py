@@ -111,15 +111,18 @@ def audit_record(
     return AuditEvent.objects.create(**fields)
 
 
-def audit_sealed_listed(*, request: HttpRequest | Request, model: type[models.Model], ids: Iterable[Any]) -> int:
-    """One SEALED_VIEW event per object under seal that a list page showed (`ids`), written in one statement, so
-    that "who saw this sealed record" is answered for lists as for the record's own page; nothing when `ids` is
-    empty. Returns how many."""
+def audit_sealed_listed(
+    *, request: HttpRequest | Request, model: type[models.Model], ids: Iterable[Any], shown_in: str = "list"
+) -> int:
+    """One SEALED_VIEW event per object under seal that a page listed (`ids`), written in one statement, so that
+    "who saw this sealed record" is answered for lists, and for the records another record's page lists
+    (`shown_in`: "list" for a list page, else the listing object's label and id), as for the record's own page;
+    nothing when `ids` is empty. Returns how many."""
     ids = list(ids)
     if not ids:
         return 0
     fields = _event_fields(
-        kind=AuditKind.SEALED_VIEW, request=request, object_type=object_label(model), detail={"shown_in": "list"}
+        kind=AuditKind.SEALED_VIEW, request=request, object_type=object_label(model), detail={"shown_in": shown_in}
     )
     return _insert_events([{**fields, "object_id": str(pk)} for pk in ids])
 

@@ -22,13 +22,14 @@ import datetime
 import functools
 import hashlib
 import os
+import secrets
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.exceptions import EmptyResultSet
 from django.db import close_old_connections, connection
 from django.db.models import Count, Min, QuerySet
@@ -37,6 +38,7 @@ from django.db.models.functions import ExtractYear
 from agreements_app.models import VoluntaryAgreement
 from cooperation_portal.accounts.choices import Role
 from cooperation_portal.accounts.models import User
+from cooperation_portal.cache import delete_if_held
 from cooperation_portal.partners.models import Partner
 from cooperation_portal.reports.services import response_days, response_times_from_histograms
 from requests_app.models import CooperationRequest, EscalationStep
@@ -384,9 +386,12 @@ def cached_summary(key: str, count: Callable[[], dict[str, Any]]) -> dict[str, A
     recounting the same scopes at the same second, 150 to 360 ms each on two cores, made the largest part of the
     tail that remained)."""
     entry: dict[str, Any] | None = cache.get(key)
+    # The lock holds a value of this caller's own, so that it releases its own lock only: a recount that outlived
+    # RECOUNT_SECONDS must not free the lock that another caller took once this one's expired.
+    holder = secrets.randbits(62)
     if entry is not None and (
         time.time() < entry["counted_at"] + settings.DASHBOARD_CACHE_SECONDS
-        or not cache.add(recount_lock_key(key), True, RECOUNT_SECONDS)
+        or not cache.add(recount_lock_key(key), holder, RECOUNT_SECONDS)
     ):
         summary: dict[str, Any] = entry["summary"]
         return summary
@@ -397,5 +402,5 @@ def cached_summary(key: str, count: Callable[[], dict[str, Any]]) -> dict[str, A
         cache.set(key, {"summary": summary, "counted_at": counted_at}, timeout)
     finally:
         if entry is not None:  # this caller took the lock
-            cache.delete(recount_lock_key(key))
+            delete_if_held(caches[DEFAULT_CACHE_ALIAS], recount_lock_key(key), holder)
     return summary

@@ -354,6 +354,28 @@ def test_warrants_under_seal_shown_in_lists_are_recorded_page_and_api(cleared_re
     assert not [v for v in views if SEALED_PERSON in as_text(v)]
 
 
+def test_requests_under_seal_listed_on_a_warrant_page_are_recorded(cleared_registry_user, registry_user,
+                                                                     focal_point_a, state_a):
+    """A warrant's page lists the requests linked to it (to registry staff): each one under seal that it shows is
+    recorded, naming the warrant; none for the ordinary request beside it, none for a reader not shown the sealed
+    one (registry staff without clearance, a focal point of the requested State: no list of links at all)."""
+    sealed = transmitted_request(cleared_registry_user, state_a, confidentiality=Confidentiality.UNDER_SEAL)
+    ordinary = transmitted_request(registry_user, state_a)
+    warrant = factories.ArrestWarrantFactory()
+    warrant.linked_requests.set([sealed, ordinary])
+    page = reverse("warrants:detail", args=[warrant.pk])
+    for user, shown in ((cleared_registry_user, {sealed, ordinary}), (registry_user, {ordinary}),
+                        (focal_point_a, set())):
+        answer = client_for(user).get(page)
+        assert answer.status_code == 200
+        assert {linked for linked in (sealed, ordinary) if linked.reference in answer.content.decode()} == shown
+    views = events(AuditKind.SEALED_VIEW)
+    assert [(v.username, v.object_type, v.object_id, v.path, v.detail) for v in views] == [
+        ("registry-cleared", "requests_app.cooperationrequest", str(sealed.pk), page,
+         {"shown_in": f"warrants_app.arrestwarrant {warrant.pk}"}),
+    ]
+
+
 def test_the_client_address_behind_trusted_proxies(settings, focal_point_a):
     """With one trusted proxy, the address it appended is recorded, not what the client claimed before it."""
     settings.PORTAL_AUDIT_PROXY_COUNT = 1

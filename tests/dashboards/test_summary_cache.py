@@ -5,11 +5,12 @@ import datetime
 import uuid
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agreements_app.services import agreement_update
+from cooperation_portal.cache import delete_if_held
 from cooperation_portal.dashboards.services import cached_summary, recount_lock_key
 from cooperation_portal.dates import court_today
 from requests_app import overdue
@@ -185,6 +186,33 @@ def test_an_old_entry_is_recounted_by_one_caller_while_the_others_get_its_figure
     assert cached_summary(key, count) == {"figure": 2}
     assert cached_summary(key, count) == {"figure": 3}
     assert cache.get(recount_lock_key(key)) is None  # released after each recount
+
+
+def test_a_recount_that_outlived_its_lock_leaves_the_next_holder_lock_alone(settings, key):
+    """A recount slower than RECOUNT_SECONDS: its lock expired and another caller took it meanwhile. Finishing, the
+    slow one releases nothing of the other's lock (deleting it would let a third caller recount at once too)."""
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    assert cached_summary(key, Counter()) == {"figure": 1}
+
+    def slow_count() -> dict[str, int]:
+        cache.delete(recount_lock_key(key))  # this caller's lock expired ...
+        assert cache.add(recount_lock_key(key), "another caller", 30)  # ... and another caller took it
+        return {"figure": 2}
+
+    assert cached_summary(key, slow_count) == {"figure": 2}
+    assert cache.get(recount_lock_key(key)) == "another caller"
+
+
+def test_only_the_holder_value_releases_a_lock(settings):
+    """delete_if_held on the cache in use (Redis in CI, an in-process cache by default)."""
+    lock = f"test-lock:{uuid.uuid4()}"
+    default = caches[DEFAULT_CACHE_ALIAS]
+    assert default.add(lock, 41, 30)
+    assert delete_if_held(default, lock, 42) is False
+    assert default.get(lock) == 41
+    assert delete_if_held(default, lock, 41) is True
+    assert default.get(lock) is None
+    assert delete_if_held(default, lock, 41) is False
 
 
 def test_the_lock_is_released_when_the_recount_fails(settings, key):
