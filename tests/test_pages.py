@@ -92,13 +92,14 @@ def test_login_page_renders_a_labelled_form(client, db):
 
 
 def test_wrong_password_shows_an_error_and_does_not_log_in(csrf_client, registry_user):
-    """A wrong password re-displays the form with an error announced to assistive technology, and no session."""
+    """A wrong password re-displays the form (400, as any form sent with errors) with an error announced to assistive
+    technology, and no session."""
     page = csrf_client.get(reverse("login"))
     response = csrf_client.post(
         reverse("login"),
         {"username": registry_user.username, "password": "wrong", "csrfmiddlewaretoken": _csrf_token(page.text)},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'role="alert"' in response.text
     assert "correct username and password" in response.text
     assert csrf_client.get(reverse("home")).status_code == 302

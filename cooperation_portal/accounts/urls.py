@@ -1,4 +1,5 @@
-"""Account pages under /accounts/: the second-factor steps and the password reset (Django's views)."""
+"""Account pages under /accounts/: the second-factor steps and the password reset (Django's views, forms with errors
+answered 400)."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -12,13 +13,13 @@ urlpatterns = [
     path("two-factor/setup/qr.svg", views.two_factor_qr, name="two_factor_qr"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(form_class=PasswordResetRequestForm),
+        views.PasswordResetView.as_view(form_class=PasswordResetRequestForm),
         name="password_reset",
     ),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),

@@ -1,9 +1,13 @@
-"""The second-factor steps: first-time enrolment of an authenticator app, and the code after each login."""
+"""The account pages: login and password reset (Django's views, answering a form with errors 400 as the portal's own
+forms do), and the second-factor steps: first-time enrolment of an authenticator app, and the code after each login.
+"""
 
 import io
 from base64 import b32encode
+from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -11,6 +15,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.generic.base import TemplateResponseMixin
+from django.views.generic.edit import FormMixin
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.qr import write_qrcode_image
@@ -19,6 +25,31 @@ from . import services
 from .forms import OneTimeCodeForm
 from .models import User
 from .two_factor import SESSION_REQUIRED_KEY, confirmed_device, is_verified
+
+
+class InvalidFormIs400(TemplateResponseMixin, FormMixin):
+    """A form sent with errors is answered 400 with the form and its errors, as every form of the portal answers
+    bad input; Django's own account views answer it 200."""
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class LoginView(InvalidFormIs400, auth_views.LoginView):
+    pass
+
+
+class PasswordResetView(InvalidFormIs400, auth_views.PasswordResetView):
+    pass
+
+
+class PasswordResetConfirmView(InvalidFormIs400, auth_views.PasswordResetConfirmView):
+    pass
+
+
+def _form_status(request: HttpRequest) -> int:
+    """400 for a code form sent and refused (a form shown for the first time is 200)."""
+    return 400 if request.method == "POST" else 200
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -54,7 +85,10 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     form = OneTimeCodeForm(request.POST or None, devices=[device])
     if request.method == "POST" and form.is_valid() and form.device is not None:
         return _verified(request, form.device)
-    return render(request, "registration/two_factor_verify.html", {"form": form, "next": _next_url(request)})
+    return render(
+        request, "registration/two_factor_verify.html", {"form": form, "next": _next_url(request)},
+        status=_form_status(request),
+    )
 
 
 @never_cache
@@ -82,7 +116,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         "otpauth_url": device.config_url,
     }
-    return render(request, "registration/two_factor_setup.html", context)
+    return render(request, "registration/two_factor_setup.html", context, status=_form_status(request))
 
 
 @never_cache

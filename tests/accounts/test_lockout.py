@@ -49,7 +49,7 @@ def test_five_failures_lock_the_login_even_for_the_right_password(user):
     right password is refused with the same page, and no session is opened."""
     client = Client(enforce_csrf_checks=True)
     responses = fail(client, user.username, LIMIT)
-    assert [r.status_code for r in responses[:-1]] == [200] * (LIMIT - 1)
+    assert [r.status_code for r in responses[:-1]] == [400] * (LIMIT - 1)
     assert "correct username and password" in responses[0].text
     locked = responses[-1]
     assert locked.status_code == 429
@@ -108,7 +108,7 @@ def test_a_success_before_the_limit_resets_the_count(user):
     fail(client, user.username, LIMIT - 1)
     assert post_login(client, user.username, PASSWORD).status_code == 302
     client.post(reverse("logout"))
-    assert [r.status_code for r in fail(client, user.username, LIMIT - 1)] == [200] * (LIMIT - 1)
+    assert [r.status_code for r in fail(client, user.username, LIMIT - 1)] == [400] * (LIMIT - 1)
 
 
 def test_the_admin_login_is_throttled_too(db):

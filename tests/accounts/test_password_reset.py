@@ -97,6 +97,15 @@ def test_an_inactive_account_gets_no_mail_and_the_same_answer(user, ask_reset):
     assert mail.outbox == []
 
 
+@pytest.mark.parametrize("email", ["", "not an address", "x" * 300 + "@example.org"])
+def test_a_bad_address_is_a_400_with_the_form_and_nothing_queued(db, ask_reset, email):
+    response, queued = ask_reset(email)
+    assert response.status_code == 400
+    assert response.redirect_chain == []
+    assert 'data-testid="error-email"' in response.text and 'aria-invalid="true"' in response.text
+    assert queued == []
+
+
 def test_with_the_mail_server_down_a_known_address_gets_the_same_answer(user, ask_reset, settings, caplog):
     """The page does not talk to the mail server: it answers as usual, and the task meets the failure, which Django's
     form logs without the address."""
@@ -126,7 +135,7 @@ def test_the_link_sets_a_new_password_once(user, ask_reset):
     set_url = form.redirect_chain[-1][0]
     mismatch = client.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": "something else entirely",
                                      "csrfmiddlewaretoken": _csrf(form.text)})
-    assert mismatch.status_code == 200
+    assert mismatch.status_code == 400
     assert 'id="id_new_password2-errors"' in mismatch.text
     done = client.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD,
                                  "csrfmiddlewaretoken": _csrf(mismatch.text)}, follow=True)

@@ -85,7 +85,7 @@ def test_a_wrong_code_is_refused_and_the_right_one_lets_the_user_in(client, regi
     user's device is accepted, goes back to the page asked for, and opens the pages and the session API."""
     log_in_with_password(client, registry_user.username)
     wrong = post_code(client, "000000" if otp_code(registry_user) != "000000" else "111111", next_url="/requests/")
-    assert wrong.status_code == 200
+    assert wrong.status_code == 400
     assert "That code is wrong or has expired" in wrong.text
     assert 'aria-invalid="true"' in wrong.text and 'id="id_code-errors"' in wrong.text
     assert client.get("/").status_code == 302
@@ -111,7 +111,7 @@ def test_a_code_is_not_accepted_twice(client, registry_user):
     other = Client(enforce_csrf_checks=True)
     log_in_with_password(other, registry_user.username)
     replay = post_code(other, code)
-    assert replay.status_code == 200
+    assert replay.status_code == 400
     assert other.get("/").status_code == 302
 
 
@@ -121,7 +121,7 @@ def test_repeated_wrong_codes_are_throttled(client, registry_user):
     post_code(client, "000001")
     post_code(client, "000002")
     response = post_code(client, otp_code(registry_user))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Too many wrong codes in a row" in response.text
     assert client.get("/").status_code == 302
 
