@@ -225,6 +225,20 @@ class ProvisionalArrestForm(TransitionForm):
         del self.fields["on"]
 
 
+class ProvisionalArrestCorrectionForm(ProvisionalArrestForm):
+    """The right arrest date, and why the one recorded was wrong (kept in the history beside it)."""
+
+    reason = forms.CharField(
+        label=_("Reason for the correction"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000,
+        help_text=_("Kept in the request's history with the date it replaces."),
+    )
+    field_order = ["arrested_on", "reason"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["note"]
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 

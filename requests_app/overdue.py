@@ -139,12 +139,12 @@ def ladder_thresholds(
     return thresholds
 
 
-def escalation_candidates(level: EscalationLevel, *, on: datetime.date) -> QuerySet[CooperationRequest]:
-    """Open requests, clock running, below `level`, whose deadline is at least `level`'s threshold behind `on`.
+def deadline_reached(level: EscalationLevel, *, on: datetime.date) -> Q:
+    """Requests whose deadline is at least `level`'s threshold behind `on`.
 
     The deadline is the response due date; for a provisional arrest it is also the rule 188 date for the
     supporting documents (60 days after the arrest), whichever comes first. Request types that share a threshold
-    are grouped, so the filter has a few terms whatever the number of requests.
+    are grouped, so the condition has a few terms whatever the number of requests.
     """
     groups: dict[tuple[bool, int], list[str]] = defaultdict(list)
     for request_type in RequestType.values:
@@ -160,16 +160,25 @@ def escalation_candidates(level: EscalationLevel, *, on: datetime.date) -> Query
                 provisional_arrest_on__lte=limit - datetime.timedelta(days=PROVISIONAL_ARREST_DOCUMENTS_DAYS),
             )
         reached |= Q(urgent=urgent, request_type__in=request_types) & deadline_passed
+    return reached
+
+
+def escalation_candidates(level: EscalationLevel, *, on: datetime.date) -> QuerySet[CooperationRequest]:
+    """Open requests, clock running, below `level`, whose deadline has reached `level` on `on`."""
     return CooperationRequest.objects.alive().open().filter(
-        reached, clock_paused_since__isnull=True, escalation_level__lt=level
+        deadline_reached(level, on=on), clock_paused_since__isnull=True, escalation_level__lt=level
     )
 
 
-def clearing_candidates() -> QuerySet[CooperationRequest]:
-    """Flagged requests that were answered (an outcome), closed, withdrawn or whose clock is paused."""
+def clearing_candidates(*, on: datetime.date) -> QuerySet[CooperationRequest]:
+    """Flagged requests that were answered (an outcome), closed, withdrawn or whose clock is paused, and those whose
+    deadline no longer reaches their level on `on` (a corrected arrest date, a request no longer urgent)."""
+    moved = Q(pk__in=[])
+    for level in LADDER_LEVELS:
+        moved |= Q(escalation_level=level) & ~deadline_reached(level, on=on)
     # A soft-deleted request is left as it stood: out of the sweep altogether, flags included.
     return CooperationRequest.objects.alive().filter(escalation_level__gt=EscalationLevel.NONE).filter(
-        ~Q(status__in=CLOCK_RUNNING_STATUSES) | Q(clock_paused_since__isnull=False)
+        ~Q(status__in=CLOCK_RUNNING_STATUSES) | Q(clock_paused_since__isnull=False) | moved
     )
 
 
@@ -184,14 +193,15 @@ def sweep(*, on: datetime.date | None = None, queue_delivery: bool = False) -> S
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
-        result.cleared = _record_steps(clearing_candidates(), level=EscalationLevel.NONE, result=result)
+        result.cleared = _record_steps(clearing_candidates(on=on), level=EscalationLevel.NONE, result=result)
         if result.cleared:
             CooperationRequest.objects.filter(pk__in=_new_steps(result, EscalationLevel.NONE)).update(
                 escalation_level=EscalationLevel.NONE, escalation_changed_on=on,
                 escalation_cycle=F("escalation_cycle") + 1,
             )
             _record_events(
-                result, EscalationLevel.NONE, "Escalation cleared: the request was answered, paused or closed."
+                result, EscalationLevel.NONE,
+                "Escalation cleared: the request was answered, paused or closed, or its deadline moved.",
             )
         _test_delay()
         for level in LADDER_LEVELS:

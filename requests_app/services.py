@@ -338,6 +338,71 @@ def request_record_provisional_arrest(
     Registry staff, or a focal point of the request's own partner (the State that made the arrest reports it).
     """
     _require_role(actor, PROVISIONAL_ARREST_ROLES, _("record a provisional arrest"))
+    locked = _lock_arrest_request(coop_request, actor=actor, expected_version=expected_version)
+    if locked.provisional_arrest_on is not None:
+        raise ValidationError(
+            _("The provisional arrest is already recorded (%(date)s).")
+            % {"date": locked.provisional_arrest_on.isoformat()}
+        )
+    _check_arrest_date(locked, arrested_on)
+    locked.provisional_arrest_on = arrested_on
+    save_versioned(locked, ["provisional_arrest_on"], actor=actor)
+    _record_arrest_event(locked, actor=actor, lines=[_arrest_summary(arrested_on), note.strip()])
+    if actor.role == Role.FOCAL_POINT:
+        _notify_registry(locked, actor=actor, what=_("a provisional arrest"))
+    return locked
+
+
+@transaction.atomic
+def request_correct_provisional_arrest(
+    *,
+    coop_request: CooperationRequest,
+    actor: User,
+    arrested_on: datetime.date,
+    reason: str,
+    expected_version: int | None = None,
+) -> CooperationRequest:
+    """Correct the recorded day of the provisional arrest: registry staff only, with the reason, kept in the history
+    beside the date it replaces; the State's focal points are told, their documents' due date having moved.
+
+    The rule 188 date moves with it. The overdue sweep follows: a flag raised on the wrong date that the right one
+    does not reach is cleared at its next run, which then flags whatever the right date does reach.
+    """
+    _require_role(actor, frozenset({Role.REGISTRY}), _("correct a provisional arrest date"))
+    locked = _lock_arrest_request(coop_request, actor=actor, expected_version=expected_version)
+    previous = locked.provisional_arrest_on
+    if previous is None:
+        raise ValidationError(_("No provisional arrest is recorded on this request yet: record it first."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the correction.")})
+    if arrested_on == previous:
+        raise ValidationError({"arrested_on": _("This is the date already recorded.")})
+    _check_arrest_date(locked, arrested_on)
+    locked.provisional_arrest_on = arrested_on
+    save_versioned(locked, ["provisional_arrest_on"], actor=actor)
+    corrected = _("Provisional arrest date corrected: %(previous)s was recorded.") % {"previous": previous.isoformat()}
+    _record_arrest_event(locked, actor=actor, lines=[corrected, _arrest_summary(arrested_on), reason])
+    recipients = User.objects.filter(role=Role.FOCAL_POINT, partner_id=locked.partner_id, is_active=True)
+    subject = _("Supporting documents now due on %(due)s: request %(reference)s") % {
+        "due": _documents_due(arrested_on).isoformat(), "reference": locked.reference,
+    }
+    body = _(
+        "The Registry corrected the date of the provisional arrest on %(request)s: %(date)s, not %(previous)s.\n"
+        "The supporting documents (rule 188) are now due on %(due)s.\nSee it in the portal: %(link)s"
+    ) % {
+        "request": _describe(locked), "date": arrested_on.isoformat(), "previous": previous.isoformat(),
+        "due": _documents_due(arrested_on).isoformat(), "link": _request_link(locked),
+    }
+    _notify(recipients, locked, kind=NotificationKind.DEADLINE_CHANGED, subject=subject, body=body)
+    return locked
+
+
+def _lock_arrest_request(
+    coop_request: CooperationRequest, *, actor: User, expected_version: int | None
+) -> CooperationRequest:
+    """The request, locked, for a change of its arrest date: one the actor sees, live, a provisional arrest request
+    that is transmitted and not final."""
     if not CooperationRequest.objects.visible_to(actor).filter(pk=coop_request.pk).exists():
         raise PermissionDenied(_("This request is not open to you."))
     locked = _lock_live(coop_request, expected_version)
@@ -349,13 +414,13 @@ def request_record_provisional_arrest(
         raise ValidationError(
             _("A request that is %(status)s can no longer be changed.") % {"status": locked.get_status_display()}
         )
-    if locked.provisional_arrest_on is not None:
-        raise ValidationError(
-            _("The provisional arrest is already recorded (%(date)s).")
-            % {"date": locked.provisional_arrest_on.isoformat()}
-        )
+    return locked
+
+
+def _check_arrest_date(locked: CooperationRequest, arrested_on: datetime.date) -> None:
     if arrested_on > court_today():
         raise ValidationError({"arrested_on": _("The arrest date cannot be in the future.")})
+    assert locked.transmitted_on is not None  # _lock_arrest_request
     if arrested_on < locked.transmitted_on:
         raise ValidationError(
             {
@@ -363,24 +428,24 @@ def request_record_provisional_arrest(
                 % {"date": locked.transmitted_on.isoformat()}
             }
         )
-    locked.provisional_arrest_on = arrested_on
-    save_versioned(locked, ["provisional_arrest_on"], actor=actor)
-    documents_due = arrested_on + datetime.timedelta(days=PROVISIONAL_ARREST_DOCUMENTS_DAYS)
-    summary = _("Provisionally arrested on %(date)s; supporting documents due on %(due)s (rule 188).") % {
+
+
+def _documents_due(arrested_on: datetime.date) -> datetime.date:
+    return arrested_on + datetime.timedelta(days=PROVISIONAL_ARREST_DOCUMENTS_DAYS)
+
+
+def _arrest_summary(arrested_on: datetime.date) -> str:
+    return _("Provisionally arrested on %(date)s; supporting documents due on %(due)s (rule 188).") % {
         "date": arrested_on.isoformat(),
-        "due": documents_due.isoformat(),
+        "due": _documents_due(arrested_on).isoformat(),
     }
-    event = RequestEvent(
-        coop_request=locked,
-        kind=EventKind.PROVISIONAL_ARREST,
-        actor=actor,
-        note="\n".join(part for part in (summary, note.strip()) if part),
-    )
+
+
+def _record_arrest_event(locked: CooperationRequest, *, actor: User, lines: list[str]) -> None:
+    note = "\n".join(line for line in lines if line)
+    event = RequestEvent(coop_request=locked, kind=EventKind.PROVISIONAL_ARREST, actor=actor, note=note)
     event.full_clean()
     event.save()
-    if actor.role == Role.FOCAL_POINT:
-        _notify_registry(locked, actor=actor, what=_("a provisional arrest"))
-    return locked
 
 
 # --- The browser's lifecycle: messages with attachments, one request to several partners, notices by e-mail ---

@@ -23,6 +23,10 @@ urlpatterns = [
     path("<int:pk>/pause/", views.PauseView.as_view(), name="pause"),
     path("<int:pk>/resume/", views.ResumeView.as_view(), name="resume"),
     path("<int:pk>/provisional-arrest/", views.ProvisionalArrestView.as_view(), name="provisional_arrest"),
+    path(
+        "<int:pk>/provisional-arrest/correction/", views.ProvisionalArrestCorrectionView.as_view(),
+        name="correct_provisional_arrest",
+    ),
     path("<int:pk>/message/", views.MessageView.as_view(), name="message"),
     path("<int:pk>/close/", views.CloseView.as_view(), name="close"),
     path("<int:pk>/withdraw/", views.WithdrawView.as_view(), name="withdraw"),

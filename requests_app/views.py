@@ -49,6 +49,7 @@ from .forms import (
     OutcomeForm,
     PauseForm,
     PortalFormMixin,
+    ProvisionalArrestCorrectionForm,
     ProvisionalArrestForm,
     RequestForm,
     TransitionForm,
@@ -131,6 +132,7 @@ def _action_labels(user: User) -> dict[str, str]:
         "pause": _("Ask for consultations or postponement") if focal_point else _("Pause the deadline clock"),
         "resume": _("Resume the deadline clock"),
         "provisional_arrest": _("Record the provisional arrest"),
+        "correct_provisional_arrest": _("Correct the arrest date"),
         "message": _("Reply with documents") if focal_point else _("Record a message or documents"),
         "close": _("Close"),
         "withdraw": _("Withdraw"),
@@ -168,12 +170,11 @@ def allowed_actions(user: User, coop_request: CooperationRequest) -> list[Action
         names.append("pause")
     if coop_request.clock_paused_since is not None and role in RESUME_ROLES:
         names.append("resume")
-    if (
-        coop_request.request_type == RequestType.PROVISIONAL_ARREST
-        and status not in FINAL_STATUSES | {Status.DRAFT}
-        and coop_request.provisional_arrest_on is None
-    ):
-        names.append("provisional_arrest")
+    if coop_request.request_type == RequestType.PROVISIONAL_ARREST and status not in FINAL_STATUSES | {Status.DRAFT}:
+        if coop_request.provisional_arrest_on is None:
+            names.append("provisional_arrest")
+        elif role == Role.REGISTRY:
+            names.append("correct_provisional_arrest")
     names.append("message")
     if may(Status.CLOSED):
         names.append("close")
@@ -552,6 +553,27 @@ class ProvisionalArrestView(RequestActionView):
 
     def perform(self, coop_request: CooperationRequest, cleaned: dict[str, Any]) -> None:
         services.request_record_provisional_arrest(
+            coop_request=coop_request, actor=self.user, expected_version=cleaned.pop("version"), **cleaned
+        )
+
+
+class ProvisionalArrestCorrectionView(RequestActionView):
+    """Registry staff correct an arrest date recorded wrongly, giving the reason."""
+
+    roles = REGISTRY_ONLY
+    action = "correct_provisional_arrest"
+    form_class = ProvisionalArrestCorrectionForm
+    title = gettext_lazy("Correct the provisional arrest date (art. 92)")
+    success_message = gettext_lazy(
+        "Arrest date corrected; the State's focal points are told when the supporting documents are now due."
+    )
+
+    def make_form(self, coop_request: CooperationRequest, data: Any = None) -> TransitionForm:
+        initial = {"version": coop_request.version, "arrested_on": coop_request.provisional_arrest_on}
+        return self.form_class(data, initial=initial)
+
+    def perform(self, coop_request: CooperationRequest, cleaned: dict[str, Any]) -> None:
+        services.request_correct_provisional_arrest(
             coop_request=coop_request, actor=self.user, expected_version=cleaned.pop("version"), **cleaned
         )
 

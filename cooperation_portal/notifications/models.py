@@ -15,6 +15,7 @@ class NotificationKind(models.TextChoices):
     ESCALATION = "escalation", _("Overdue request escalation")
     TRANSMITTED = "transmitted", _("Request transmitted to your partner")
     ANSWERED = "answered", _("Answer from a partner")
+    DEADLINE_CHANGED = "deadline_changed", _("A deadline of your partner's request moved")
 
 
 class Notification(models.Model):

@@ -131,6 +131,11 @@ class TransitionSerializer(serializers.Serializer[CooperationRequest]):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
 
 
+class ProvisionalArrestCorrectionSerializer(serializers.Serializer[CooperationRequest]):
+    arrested_on = serializers.DateField(help_text="The right day of the provisional arrest (art. 92).")
+    reason = serializers.CharField(max_length=10_000, help_text="Why the date recorded was wrong; kept in the history.")
+
+
 class TransmitSerializer(TransitionSerializer):
     due_on = serializers.DateField(required=False, help_text="Default: the type's response period from transmission.")
 

@@ -1,6 +1,6 @@
 """Cooperation requests over HTTP. Reads go through the scoped queryset; every write calls a service."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -62,6 +62,7 @@ class CooperationRequestViewSet(ValuesListMixin, VersionedRetrieveMixin, ScopedV
         "pause_clock": REGISTRY_AND_FOCAL_POINTS,
         "resume_clock": REGISTRY_ONLY,
         "record_provisional_arrest": REGISTRY_AND_FOCAL_POINTS,
+        "correct_provisional_arrest": REGISTRY_ONLY,
         "add_message": REGISTRY_AND_FOCAL_POINTS,
     }
 
@@ -113,6 +114,17 @@ class CooperationRequestViewSet(ValuesListMixin, VersionedRetrieveMixin, ScopedV
         )
         return self._answer(coop_request)
 
+    def _change(
+        self, request: Request, serializer_class: type[BaseSerializer[Any]], service: Callable[..., Any]
+    ) -> Response:
+        """Scoped lookup first (a hidden request is a 404 whatever the body), then If-Match, then the body, whose
+        fields go to `service` with the request, the acting user and the version read."""
+        coop_request = self.get_object()
+        version = expected_version(request, coop_request)
+        data = validated(serializer_class, request)
+        service(coop_request=coop_request, actor=acting_user(request), expected_version=version, **data)
+        return self._answer(coop_request)
+
     def _transition(
         self, request: Request, serializer_class: type[s.TransitionSerializer], to_status: str | None = None
     ) -> Response:
@@ -162,24 +174,12 @@ class CooperationRequestViewSet(ValuesListMixin, VersionedRetrieveMixin, ScopedV
     @action(detail=True, methods=["post"], url_path="pause-clock")
     def pause_clock(self, request: Request, pk: str | None = None) -> Response:
         """Pause the deadline clock for consultations (art. 97, with the ground) or postponement (arts. 94, 95)."""
-        coop_request = self.get_object()
-        version = expected_version(request, coop_request)
-        data = validated(s.PauseSerializer, request)
-        services.request_pause_clock(
-            coop_request=coop_request, actor=acting_user(request), expected_version=version, **data
-        )
-        return self._answer(coop_request)
+        return self._change(request, s.PauseSerializer, services.request_pause_clock)
 
     @TRANSITION_SCHEMA
     @action(detail=True, methods=["post"], url_path="resume-clock")
     def resume_clock(self, request: Request, pk: str | None = None) -> Response:
-        coop_request = self.get_object()
-        version = expected_version(request, coop_request)
-        data = validated(s.TransitionSerializer, request)
-        services.request_resume_clock(
-            coop_request=coop_request, actor=acting_user(request), expected_version=version, **data
-        )
-        return self._answer(coop_request)
+        return self._change(request, s.TransitionSerializer, services.request_resume_clock)
 
     @extend_schema(
         parameters=[IF_MATCH], request=s.ProvisionalArrestSerializer, responses={200: s.CooperationRequestSerializer}
@@ -188,13 +188,19 @@ class CooperationRequestViewSet(ValuesListMixin, VersionedRetrieveMixin, ScopedV
     def record_provisional_arrest(self, request: Request, pk: str | None = None) -> Response:
         """Record the day of the provisional arrest (art. 92), once; the supporting documents fall due 60 days
         later (rule 188) and the overdue sweep follows that date."""
-        coop_request = self.get_object()
-        version = expected_version(request, coop_request)
-        data = validated(s.ProvisionalArrestSerializer, request)
-        coop_request = services.request_record_provisional_arrest(
-            coop_request=coop_request, actor=acting_user(request), expected_version=version, **data
+        return self._change(request, s.ProvisionalArrestSerializer, services.request_record_provisional_arrest)
+
+    @extend_schema(
+        parameters=[IF_MATCH], request=s.ProvisionalArrestCorrectionSerializer,
+        responses={200: s.CooperationRequestSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="provisional-arrest/correction")
+    def correct_provisional_arrest(self, request: Request, pk: str | None = None) -> Response:
+        """Correct the recorded day of the provisional arrest, with the reason (registry staff); the supporting
+        documents' due date moves with it and the State's focal points are told."""
+        return self._change(
+            request, s.ProvisionalArrestCorrectionSerializer, services.request_correct_provisional_arrest
         )
-        return self._answer(coop_request)
 
     @extend_schema(
         request={"multipart/form-data": s.MessageInputSerializer, "application/json": s.MessageInputSerializer},

@@ -96,6 +96,7 @@ OPERATIONS: dict[str, Operation] = {
     "v1_requests_pause_clock_create": Operation("requests", REGISTRY_AND_FOCAL),
     "v1_requests_resume_clock_create": Operation("requests", REGISTRY_ROLES),
     "v1_requests_provisional_arrest_create": Operation("requests", REGISTRY_AND_FOCAL),
+    "v1_requests_provisional_arrest_correction_create": Operation("requests", REGISTRY_ROLES),
     "v1_requests_close_create": Operation("requests", REGISTRY_ROLES),
     "v1_requests_withdraw_create": Operation("requests", REGISTRY_ROLES),
     "v1_requests_messages_create": Operation("requests", REGISTRY_AND_FOCAL),

@@ -76,7 +76,7 @@ def test_login_through_the_form_is_recorded_with_user_ip_and_path(focal_point_a)
 def test_failed_login_records_the_typed_username_never_the_password(focal_point_a):
     client = Client(REMOTE_ADDR="198.51.100.4")
     response = client.post(reverse("login"), {"username": "focal-a", "password": WRONG_PASSWORD})
-    assert response.status_code == 200
+    assert response.status_code == 400
     client.post(reverse("login"), {"username": "no-such-account", "password": WRONG_PASSWORD})
     failures = events(AuditKind.LOGIN_FAILED)
     assert [(e.username, e.user_id, e.ip_address) for e in failures] == [

@@ -214,6 +214,32 @@ def test_a_resumed_request_escalates_again_from_the_start(registry_user, state_a
     ]
 
 
+def test_a_flag_the_deadline_no_longer_reaches_is_cleared_then_the_ladder_restarts(registry_user, state_a):
+    """An urgent request 20 days overdue is at the urgent ladder's second notice (15 days); no longer urgent, its
+    ladder puts the second notice at 30 days: the next sweep clears the flag (a new cycle) and flags what the
+    ordinary ladder reaches, the overdue notice. A flag still reached is left alone."""
+    moved = _request(-20, partner=state_a, urgent=True, transmitted_on=_day(-100))
+    kept = _request(-20, partner=state_a, urgent=True, transmitted_on=_day(-100))
+    overdue.sweep(on=court_today())
+    assert _levels(moved, kept) == [L.SECOND_NOTICE, L.SECOND_NOTICE]
+    services.request_update(
+        coop_request=moved, actor=registry_user, expected_version=moved.version, data={"urgent": False}
+    )
+    result = overdue.sweep(on=court_today())
+    assert (result.cleared, result.total_escalated) == (1, 1)
+    assert _levels(moved, kept) == [L.OVERDUE_NOTICE, L.SECOND_NOTICE]
+    assert list(EscalationStep.objects.filter(coop_request=moved).values_list("cycle", "level")) == [
+        (0, L.SECOND_NOTICE), (0, L.NONE), (1, L.OVERDUE_NOTICE),
+    ]
+    notes = RequestEvent.objects.filter(coop_request=moved, kind=EventKind.ESCALATION).values_list("note", flat=True)
+    assert list(notes) == [
+        f"Escalation: {L.SECOND_NOTICE.label}.",
+        "Escalation cleared: the request was answered, paused or closed, or its deadline moved.",
+        f"Escalation: {L.OVERDUE_NOTICE.label}.",
+    ]
+    assert overdue.sweep(on=court_today()).cleared == 0
+
+
 @pytest.mark.parametrize("size", [10, 200])
 def test_query_count_does_not_grow_with_the_number_of_requests(size, partner_with_focal_points,
                                                                 django_assert_max_num_queries):

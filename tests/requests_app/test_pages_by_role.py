@@ -42,11 +42,13 @@ class World:
     paused: CooperationRequest
     executed: CooperationRequest
     provisional_arrest: CooperationRequest
+    arrest_recorded: CooperationRequest
     attachment_pk: int
     notification_pk: int
 
     def requests_of_a(self) -> list[CooperationRequest]:
-        return [self.transmitted, self.draft, self.paused, self.executed, self.provisional_arrest]
+        return [self.transmitted, self.draft, self.paused, self.executed, self.provisional_arrest,
+                self.arrest_recorded]
 
 
 @pytest.fixture(autouse=True)
@@ -83,6 +85,10 @@ def world(registry_user, focal_point_a, focal_point_b, facilitator, state_a, sta
         recipient=focal_point_a, coop_request=transmitted, kind=NotificationKind.ESCALATION,
         subject="MARKER-A-NOTICE-3e4f", body="Due soon.",
     )
+    arrest_recorded = services.request_record_provisional_arrest(
+        coop_request=transmit(draft(label="arrest recorded", request_type=RequestType.PROVISIONAL_ARREST)),
+        actor=registry_user, arrested_on=court_today(),
+    )
     # B has its own request, so that B's pages are not empty for want of data.
     own = services.request_create(actor=registry_user, partner=state_b, organ=Organ.REGISTRY,
                                   request_type=RequestType.EVIDENCE, subject="B's own request")
@@ -92,6 +98,7 @@ def world(registry_user, focal_point_a, focal_point_b, facilitator, state_a, sta
                "facilitator": facilitator},
         transmitted=transmitted, draft=draft(label="draft"), paused=paused, executed=executed,
         provisional_arrest=transmit(draft(label="provisional arrest", request_type=RequestType.PROVISIONAL_ARREST)),
+        arrest_recorded=arrest_recorded,
         attachment_pk=event.attachments.get().pk, notification_pk=notification.pk,
     )
 
@@ -133,6 +140,8 @@ EXPECTED: dict[str, Row] = {
     "pause": Row(_on("transmitted"), SHARED_ON_A),
     "resume": Row(_on("paused"), REGISTRY_ON_A),
     "provisional_arrest": Row(_on("provisional_arrest"), SHARED_ON_A),
+    # Correcting a recorded arrest date is registry staff's alone.
+    "correct_provisional_arrest": Row(_on("arrest_recorded"), REGISTRY_ON_A),
     "message": Row(_on("transmitted"), SHARED_ON_A),
     "close": Row(_on("executed"), REGISTRY_ON_A),
     "withdraw": Row(_on("transmitted"), REGISTRY_ON_A),

@@ -12,6 +12,7 @@ from cooperation_portal.notifications.models import Notification
 from requests_app import overdue, services
 from requests_app.choices import EscalationLevel, EventKind, Organ, RequestType, Status
 from requests_app.models import CooperationRequest, RequestEvent
+from tests import factories
 from tests.api.test_requests_api import URL as API
 from tests.api.test_requests_api import etag as _etag
 from tests.clients import api_client as _api
@@ -145,6 +146,110 @@ def test_stale_version_and_other_actors_are_refused(registry_user, focal_point_b
     assert _snapshot(coop_request) == before
 
 
+# --- Correcting the date ---
+
+
+def _recorded(registry_user, focal_point, partner, *, arrested=-20) -> CooperationRequest:
+    return services.request_record_provisional_arrest(
+        coop_request=_transmitted(registry_user, partner), actor=focal_point, arrested_on=_day(arrested)
+    )
+
+
+def test_registry_corrects_the_date_with_its_reason(registry_user, focal_point_a, state_a):
+    """The new date is stored (a new version, a history row); the timeline keeps the date it replaces, the new
+    documents' due date and the reason; the State's active focal points are told of the new due date."""
+    coop_request = _recorded(registry_user, focal_point_a, state_a)
+    factories.FocalPointFactory(username="fp-inactive", partner=state_a, is_active=False)
+    history_before = CooperationRequest.objects.get(pk=coop_request.pk).history.count()
+    corrected = services.request_correct_provisional_arrest(
+        coop_request=coop_request, actor=registry_user, arrested_on=_day(-25),
+        reason="The State's report gave the day of the extradition hearing", expected_version=coop_request.version,
+    )
+    stored = CooperationRequest.objects.get(pk=coop_request.pk)
+    assert corrected.provisional_arrest_on == stored.provisional_arrest_on == _day(-25)
+    assert stored.version == coop_request.version + 1
+    assert stored.history.count() == history_before + 1
+    assert stored.history.first().history_user == registry_user
+    event = RequestEvent.objects.filter(coop_request=coop_request, kind=EventKind.PROVISIONAL_ARREST).last()
+    assert event.actor == registry_user
+    assert event.note.splitlines() == [
+        f"Provisional arrest date corrected: {_day(-20).isoformat()} was recorded.",
+        f"Provisionally arrested on {_day(-25).isoformat()}; supporting documents due on {_day(35).isoformat()} "
+        "(rule 188).",
+        "The State's report gave the day of the extradition hearing",
+    ]
+    told = Notification.objects.filter(coop_request=coop_request, kind="deadline_changed")
+    assert [(n.recipient, n.subject) for n in told] == [
+        (focal_point_a, f"Supporting documents now due on {_day(35).isoformat()}: request {stored.reference}")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("make", "arrested_on", "reason", "message"),
+    [
+        (_transmitted, -25, "why", "record it first"),
+        (_already_recorded, -20, "why", "the date already recorded"),
+        (_already_recorded, -25, "  ", "reason for the correction"),
+        (_already_recorded, 1, "why", "cannot be in the future"),
+        (_already_recorded, -71, "why", "before the request was transmitted"),
+        (lambda u, p: services.request_transition(
+            coop_request=_already_recorded(u, p), actor=u, to_status=Status.WITHDRAWN), -25, "why",
+         "can no longer be changed"),
+    ],
+    ids=["not-recorded", "same-date", "no-reason", "future", "before-transmission", "withdrawn"],
+)
+def test_correction_refusals_write_nothing(registry_user, state_a, make, arrested_on, reason, message):
+    coop_request = make(registry_user, state_a)
+    before = _snapshot(coop_request)
+    with pytest.raises(ValidationError) as error:
+        services.request_correct_provisional_arrest(
+            coop_request=coop_request, actor=registry_user, arrested_on=_day(arrested_on), reason=reason
+        )
+    assert message in " ".join(error.value.messages)
+    assert _snapshot(coop_request) == before
+
+
+def test_only_registry_staff_correct_and_a_stale_version_is_refused(registry_user, focal_point_a, focal_point_b,
+                                                                  facilitator, state_a):
+    coop_request = _recorded(registry_user, focal_point_a, state_a)
+    before = _snapshot(coop_request)
+    for actor in (focal_point_a, focal_point_b, facilitator):
+        with pytest.raises(PermissionDenied):
+            services.request_correct_provisional_arrest(
+                coop_request=coop_request, actor=actor, arrested_on=_day(-25), reason="why"
+            )
+    with pytest.raises(services.StaleVersionError):
+        services.request_correct_provisional_arrest(
+            coop_request=coop_request, actor=registry_user, arrested_on=_day(-25), reason="why",
+            expected_version=coop_request.version - 1,
+        )
+    assert _snapshot(coop_request) == before
+
+
+def test_the_sweep_follows_a_corrected_date(registry_user, focal_point_a, state_a):
+    """Recorded 61 days ago: the documents are overdue and the request flagged. Corrected to 40 days ago (due in
+    20 days), the next sweep clears the flag; corrected to 55 days ago (due in 5), it is a reminder again."""
+    coop_request = _transmitted(registry_user, state_a, on=_day(-70))
+    CooperationRequest.objects.filter(pk=coop_request.pk).update(due_on=_day(40))
+    coop_request = services.request_record_provisional_arrest(
+        coop_request=coop_request, actor=focal_point_a, arrested_on=_day(-61)
+    )
+    overdue.sweep(on=court_today())
+    assert CooperationRequest.objects.get(pk=coop_request.pk).escalation_level == EscalationLevel.OVERDUE_NOTICE
+    coop_request = services.request_correct_provisional_arrest(
+        coop_request=coop_request, actor=registry_user, arrested_on=_day(-40), reason="Wrong month typed"
+    )
+    result = overdue.sweep(on=court_today())
+    assert (result.cleared, result.total_escalated) == (1, 0)
+    assert CooperationRequest.objects.get(pk=coop_request.pk).escalation_level == EscalationLevel.NONE
+    services.request_correct_provisional_arrest(
+        coop_request=coop_request, actor=registry_user, arrested_on=_day(-55), reason="Confirmed by the State"
+    )
+    result = overdue.sweep(on=court_today())
+    assert (result.cleared, result.escalated[EscalationLevel.REMINDER_SENT]) == (0, 1)
+    assert CooperationRequest.objects.get(pk=coop_request.pk).escalation_level == EscalationLevel.REMINDER_SENT
+
+
 # --- The overdue sweep follows the recorded date ---
 
 
@@ -220,6 +325,38 @@ def test_page_refusals_show_next_to_the_field_and_write_nothing(registry_user, f
     assert _snapshot(coop_request) == before
 
 
+def test_page_corrects_the_date_for_registry_staff_only(registry_user, focal_point_a, focal_point_b, state_a):
+    coop_request = _recorded(registry_user, focal_point_a, state_a)
+    url = reverse("requests:correct_provisional_arrest", kwargs={"pk": coop_request.pk})
+    detail_url = reverse("requests:detail", kwargs={"pk": coop_request.pk})
+    assert f'href="{url}"' not in _browser(focal_point_a).get(detail_url).content.decode()
+    assert _browser(focal_point_a).get(url).status_code == 403
+    assert _browser(focal_point_a).post(
+        url, {"version": coop_request.version, "arrested_on": _day(-25).isoformat(), "reason": "why"}
+    ).status_code == 403
+    # A role that may never correct is refused before any request is looked up: the same 403 for another State's
+    # request as for one that does not exist, so nothing is told of it.
+    missing_url = reverse("requests:correct_provisional_arrest", kwargs={"pk": coop_request.pk + 1000})
+    assert _browser(focal_point_b).get(url).status_code == _browser(focal_point_b).get(missing_url).status_code == 403
+    client = _browser(registry_user)
+    assert f'href="{url}"' in client.get(detail_url).content.decode()
+    form = client.get(url)
+    assert form.status_code == 200
+    assert f'value="{_day(-20).isoformat()}"' in form.content.decode()  # the date recorded, to be corrected
+    before = _snapshot(coop_request)
+    no_reason = client.post(url, {"version": coop_request.version, "arrested_on": _day(-25).isoformat()})
+    assert no_reason.status_code == 400
+    assert 'data-testid="error-reason"' in no_reason.content.decode()
+    assert _snapshot(coop_request) == before
+    done = client.post(
+        url, {"version": coop_request.version, "arrested_on": _day(-25).isoformat(), "reason": "Typing error"}
+    )
+    assert done.status_code == 302
+    assert CooperationRequest.objects.get(pk=coop_request.pk).provisional_arrest_on == _day(-25)
+    stale = client.post(url, {"version": coop_request.version, "arrested_on": _day(-26).isoformat(), "reason": "x"})
+    assert stale.status_code == 409
+
+
 # --- The API ---
 
 
@@ -272,3 +409,38 @@ def test_api_refusals(registry_user, focal_point_a, focal_point_b, state_a):
     assert stale.status_code == 412
     assert CooperationRequest.objects.get(pk=coop_request.pk).provisional_arrest_on is None
     assert CooperationRequest.objects.get(pk=other_type.pk).provisional_arrest_on is None
+
+
+def test_api_corrects_the_date_for_registry_staff_only(registry_user, focal_point_a, focal_point_b, state_a):
+    """Registry staff correct with a reason (200, the new date); a missing reason or a bad date is a 400 that says
+    so, a focal point is refused (403, before any lookup: the same for another State's request as for a missing
+    one), a stale ETag is a 412; none of the refusals writes."""
+    coop_request = _recorded(registry_user, focal_point_a, state_a)
+    url = f"{API}{coop_request.pk}/provisional-arrest/correction/"
+    client = _api(registry_user)
+    read = _etag(client, coop_request)
+    before = _snapshot(coop_request)
+    missing = client.post(url, {"arrested_on": _day(-25).isoformat()}, format="json", HTTP_IF_MATCH=read)
+    assert missing.status_code == 400
+    assert "reason" in missing.json()
+    future = client.post(url, {"arrested_on": _day(3).isoformat(), "reason": "x"}, format="json", HTTP_IF_MATCH=read)
+    assert future.status_code == 400
+    assert "cannot be in the future" in future.json()["arrested_on"][0]
+    focal = _api(focal_point_a).post(
+        url, {"arrested_on": _day(-25).isoformat(), "reason": "x"}, format="json", HTTP_IF_MATCH="*"
+    )
+    assert focal.status_code == 403
+    for other_url in (url, f"{API}{coop_request.pk + 1000}/provisional-arrest/correction/"):
+        hidden = _api(focal_point_b).post(
+            other_url, {"arrested_on": _day(-25).isoformat(), "reason": "x"}, format="json", HTTP_IF_MATCH="*"
+        )
+        assert hidden.status_code == 403
+    assert _snapshot(coop_request) == before
+    done = client.post(
+        url, {"arrested_on": _day(-25).isoformat(), "reason": "Typing error"}, format="json", HTTP_IF_MATCH=read
+    )
+    assert done.status_code == 200, done.content
+    assert done.json()["provisional_arrest_on"] == _day(-25).isoformat()
+    stale = client.post(url, {"arrested_on": _day(-26).isoformat(), "reason": "x"}, format="json", HTTP_IF_MATCH=read)
+    assert stale.status_code == 412
+    assert CooperationRequest.objects.get(pk=coop_request.pk).provisional_arrest_on == _day(-25)
