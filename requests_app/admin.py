@@ -19,7 +19,7 @@ from cooperation_portal.accounts.admin import (
 )
 
 from . import services
-from .choices import Status
+from .choices import Confidentiality, Status
 from .models import Attachment, ClockPause, CooperationRequest, EscalationStep, RequestEvent
 
 # The particulars request_create takes; everything else (status, dates, version) follows from transitions.
@@ -131,6 +131,9 @@ class CooperationRequestAdmin(ServiceWriteAdmin):
         ),
         (_("Record"), {"fields": RECORD_FIELDS, "classes": ("collapse",)}),
     )
+
+    def is_sealed(self, obj: CooperationRequest) -> bool:
+        return obj.confidentiality == Confidentiality.UNDER_SEAL
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CooperationRequest]:
         # Soft-deleted requests stay here, marked and filterable, for registry staff to find and restore.

@@ -68,6 +68,9 @@ class ArrestWarrantAdmin(ServiceWriteAdmin):
     def sealed_today(self, obj: ArrestWarrant) -> bool:
         return obj.is_sealed_on()
 
+    def is_sealed(self, obj: ArrestWarrant) -> bool:
+        return obj.is_sealed_on()
+
     def formfield_for_manytomany(self, db_field: ManyToManyField, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "linked_requests":
             kwargs["queryset"] = CooperationRequest.objects.visible_to(admin_user(request))

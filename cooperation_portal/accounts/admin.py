@@ -14,6 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from cooperation_portal.audit.choices import AuditKind
+from cooperation_portal.audit.services import audit_record, audit_sealed_listed
 from cooperation_portal.versioning import StaleVersionError
 
 from .choices import Role
@@ -23,7 +25,8 @@ SEALED_CLEARANCE_CODENAME = "sealed_clearance"
 
 
 class PortalHistoryAdmin(SimpleHistoryAdmin):
-    """SimpleHistoryAdmin that shows history only for objects the user may see, and never replays it.
+    """SimpleHistoryAdmin that shows history only for objects the user may see, and never replays it; and records
+    in the audit trail each object under seal that its pages show, as the portal's own pages do.
 
     simple_history falls back to the newest historical row when an object is outside `get_queryset`, which
     would show a sealed warrant's history to a user without clearance, and its "revert" form saves the old row
@@ -33,12 +36,31 @@ class PortalHistoryAdmin(SimpleHistoryAdmin):
     def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
         return True
 
-    def _is_in_scope(self, request: HttpRequest, object_id: str) -> bool:
-        return self.get_object(request, unquote(object_id)) is not None
+    def is_sealed(self, obj: Any) -> bool:
+        """Whether `obj` is under seal today; models that have a seal say so in their admin."""
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")  # none on a redirect
+        if changelist is not None:
+            sealed = [obj.pk for obj in changelist.result_list if self.is_sealed(obj)]
+            audit_sealed_listed(request=request, model=self.model, ids=sealed, shown_in="admin list")
+        return response
+
+    def render_change_form(self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        """Every showing of an object's page (the form, again after a refused change) passes here."""
+        obj = context.get("original")
+        if obj is not None and self.is_sealed(obj):
+            audit_record(kind=AuditKind.SEALED_VIEW, request=request, obj=obj, detail={"shown_in": "admin"})
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None) -> Any:
-        if not self._is_in_scope(request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if self.is_sealed(obj):
+            audit_record(kind=AuditKind.SEALED_VIEW, request=request, obj=obj, detail={"shown_in": "admin history"})
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(
@@ -46,8 +68,11 @@ class PortalHistoryAdmin(SimpleHistoryAdmin):
     ) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):
             raise PermissionDenied
-        if not self._is_in_scope(request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if self.is_sealed(obj):
+            audit_record(kind=AuditKind.SEALED_VIEW, request=request, obj=obj, detail={"shown_in": "admin history"})
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 

@@ -376,6 +376,33 @@ def test_requests_under_seal_listed_on_a_warrant_page_are_recorded(cleared_regis
     ]
 
 
+def test_records_under_seal_shown_in_the_admin_are_recorded(state_a):
+    """The admin's list, change and history pages record each request and warrant under seal they show, as the
+    portal's pages do (detail: which admin page); the ordinary ones beside them are not recorded."""
+    staff = factories.RegistryStaffFactory(username="staff-cleared", sealed_clearance=True)
+    sealed = factories.CooperationRequestFactory(partner=state_a, confidentiality=Confidentiality.UNDER_SEAL)
+    ordinary = factories.CooperationRequestFactory(partner=state_a)
+    sealed_warrant = factories.ArrestWarrantFactory(person_name=SEALED_PERSON, under_seal=True)
+    public_warrant = factories.ArrestWarrantFactory()
+    client = client_for(staff)
+    for model, shown in (("requests_app_cooperationrequest", (sealed, ordinary)),
+                         ("warrants_app_arrestwarrant", (sealed_warrant, public_warrant))):
+        assert client.get(reverse(f"admin:{model}_changelist")).status_code == 200
+        for obj in shown:
+            for page in ("change", "history"):
+                assert client.get(reverse(f"admin:{model}_{page}", args=[obj.pk])).status_code == 200
+    recorded = [(v.object_type, v.object_id, v.detail["shown_in"]) for v in events(AuditKind.SEALED_VIEW)]
+    assert recorded == [
+        ("requests_app.cooperationrequest", str(sealed.pk), "admin list"),
+        ("requests_app.cooperationrequest", str(sealed.pk), "admin"),
+        ("requests_app.cooperationrequest", str(sealed.pk), "admin history"),
+        ("warrants_app.arrestwarrant", str(sealed_warrant.pk), "admin list"),
+        ("warrants_app.arrestwarrant", str(sealed_warrant.pk), "admin"),
+        ("warrants_app.arrestwarrant", str(sealed_warrant.pk), "admin history"),
+    ]
+    assert {v.username for v in events(AuditKind.SEALED_VIEW)} == {"staff-cleared"}
+
+
 def test_the_client_address_behind_trusted_proxies(settings, focal_point_a):
     """With one trusted proxy, the address it appended is recorded, not what the client claimed before it."""
     settings.PORTAL_AUDIT_PROXY_COUNT = 1
