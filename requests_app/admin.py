@@ -19,7 +19,7 @@ from cooperation_portal.accounts.admin import (
 )
 
 from . import services
-from .choices import Confidentiality, Status
+from .choices import Status
 from .models import Attachment, ClockPause, CooperationRequest, EscalationStep, RequestEvent
 
 # The particulars request_create takes; everything else (status, dates, version) follows from transitions.
@@ -133,7 +133,7 @@ class CooperationRequestAdmin(ServiceWriteAdmin):
     )
 
     def is_sealed(self, obj: CooperationRequest) -> bool:
-        return obj.confidentiality == Confidentiality.UNDER_SEAL
+        return obj.is_sealed
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CooperationRequest]:
         # Soft-deleted requests stay here, marked and filterable, for registry staff to find and restore.

@@ -269,6 +269,11 @@ class CooperationRequest(SoftDeletable):
     def __str__(self) -> str:
         return self.reference
 
+    @property
+    def is_sealed(self) -> bool:
+        """Under seal: each showing of it, on any page, list or admin page, is recorded in the audit trail."""
+        return self.confidentiality == Confidentiality.UNDER_SEAL
+
     def clean(self) -> None:
         super().clean()
         errors: dict[str, str | Promise] = {}

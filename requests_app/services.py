@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -383,18 +384,18 @@ def request_correct_provisional_arrest(
     save_versioned(locked, ["provisional_arrest_on"], actor=actor)
     corrected = _("Provisional arrest date corrected: %(previous)s was recorded.") % {"previous": previous.isoformat()}
     _record_arrest_event(locked, actor=actor, lines=[corrected, _arrest_summary(arrested_on), reason])
-    recipients = User.objects.filter(role=Role.FOCAL_POINT, partner_id=locked.partner_id, is_active=True)
+    due = _documents_due(arrested_on).isoformat()
     subject = _("Supporting documents now due on %(due)s: request %(reference)s") % {
-        "due": _documents_due(arrested_on).isoformat(), "reference": locked.reference,
+        "due": due, "reference": locked.reference,
     }
     body = _(
         "The Registry corrected the date of the provisional arrest on %(request)s: %(date)s, not %(previous)s.\n"
         "The supporting documents (rule 188) are now due on %(due)s.\nSee it in the portal: %(link)s"
     ) % {
         "request": _describe(locked), "date": arrested_on.isoformat(), "previous": previous.isoformat(),
-        "due": _documents_due(arrested_on).isoformat(), "link": _request_link(locked),
+        "due": due, "link": _request_link(locked),
     }
-    _notify(recipients, locked, kind=NotificationKind.DEADLINE_CHANGED, subject=subject, body=body)
+    _notify(_focal_points_of(locked), locked, kind=NotificationKind.DEADLINE_CHANGED, subject=subject, body=body)
     return locked
 
 
@@ -596,8 +597,13 @@ def _describe(coop_request: CooperationRequest) -> str:
     return coop_request.reference
 
 
+def _focal_points_of(coop_request: CooperationRequest) -> QuerySet[User]:
+    """The active focal points of the request's partner: whom a change of what the partner owes is told."""
+    return User.objects.filter(role=Role.FOCAL_POINT, partner_id=coop_request.partner_id, is_active=True)
+
+
 def _notify_focal_points(coop_request: CooperationRequest) -> None:
-    recipients = User.objects.filter(role=Role.FOCAL_POINT, partner_id=coop_request.partner_id, is_active=True)
+    recipients = _focal_points_of(coop_request)
     subject = _("New cooperation request %(reference)s") % {"reference": coop_request.reference}
     body = _(
         "A cooperation request was transmitted to %(partner)s: %(what)s\nResponse due on %(due)s.\n"

@@ -37,7 +37,6 @@ from .choices import (
     OUTCOME_STATUSES,
     TRANSITION_ROLES,
     TRANSITIONS,
-    Confidentiality,
     RequestType,
     Status,
 )
@@ -230,7 +229,7 @@ class RequestListView(RoleRequiredMixin, View):
         # One COUNT on the filtered table, then the page's rows with their partner joined in: a fixed number
         # of queries whatever the page size.
         page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
-        sealed = [row.pk for row in page if row.confidentiality == Confidentiality.UNDER_SEAL]
+        sealed = [row.pk for row in page if row.is_sealed]
         audit_sealed_listed(request=request, model=CooperationRequest, ids=sealed)
         columns = []
         for key, (_field, label) in SORTS.items():
@@ -318,7 +317,7 @@ class RequestDetailView(RoleRequiredMixin, View):
             "actions": allowed_actions(self.user, coop_request),
             "is_overdue": CooperationRequest.objects.filter(pk=coop_request.pk).overdue(court_today()).exists(),
         }
-        if coop_request.confidentiality == Confidentiality.UNDER_SEAL:
+        if coop_request.is_sealed:
             audit_record(kind=AuditKind.SEALED_VIEW, request=request, obj=coop_request)
         return render(request, "requests/detail.html", context)
 
@@ -620,7 +619,7 @@ class AttachmentDownloadView(RoleRequiredMixin, View):
         audit_record(
             kind=AuditKind.DOWNLOAD, request=request, obj=attachment,
             detail={
-                "request": coop_request.pk, "under_seal": coop_request.confidentiality == Confidentiality.UNDER_SEAL,
+                "request": coop_request.pk, "under_seal": coop_request.is_sealed,
             },
         )
         response = FileResponse(

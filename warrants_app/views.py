@@ -24,7 +24,6 @@ from cooperation_portal.audit.choices import AuditKind
 from cooperation_portal.audit.services import audit_record, audit_sealed_listed, get_in_scope_or_404, object_label
 from cooperation_portal.dates import court_today
 from cooperation_portal.versioning import StaleVersionError
-from requests_app.choices import Confidentiality
 from requests_app.models import CooperationRequest
 from requests_app.views import RoleRequiredMixin
 
@@ -98,7 +97,7 @@ class WarrantDetailView(RoleRequiredMixin, View):
             )
             audit_sealed_listed(
                 request=request, model=CooperationRequest, shown_in=f"{object_label(ArrestWarrant)} {warrant.pk}",
-                ids=[linked.pk for linked in linked_requests if linked.confidentiality == Confidentiality.UNDER_SEAL],
+                ids=[linked.pk for linked in linked_requests if linked.is_sealed],
             )
         context = {
             "warrant": warrant,

@@ -55,12 +55,19 @@ class PortalHistoryAdmin(SimpleHistoryAdmin):
             audit_record(kind=AuditKind.SEALED_VIEW, request=request, obj=obj, detail={"shown_in": "admin"})
         return super().render_change_form(request, context, *args, **kwargs)
 
-    def history_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None) -> Any:
+    def _history_shown(self, request: HttpRequest, object_id: str) -> bool:
+        """Whether the object's history may be shown (it is in the user's scope); if it is under seal, the showing is
+        recorded."""
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            return False
         if self.is_sealed(obj):
             audit_record(kind=AuditKind.SEALED_VIEW, request=request, obj=obj, detail={"shown_in": "admin history"})
+        return True
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None) -> Any:
+        if not self._history_shown(request, object_id):
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(
@@ -68,11 +75,8 @@ class PortalHistoryAdmin(SimpleHistoryAdmin):
     ) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):
             raise PermissionDenied
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None:
+        if not self._history_shown(request, object_id):
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if self.is_sealed(obj):
-            audit_record(kind=AuditKind.SEALED_VIEW, request=request, obj=obj, detail={"shown_in": "admin history"})
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 

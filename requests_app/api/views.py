@@ -77,7 +77,7 @@ class CooperationRequestViewSet(ValuesListMixin, VersionedRetrieveMixin, ScopedV
         return queryset
 
     def retrieved(self, request: Request, obj: CooperationRequest) -> None:
-        if obj.confidentiality == Confidentiality.UNDER_SEAL:
+        if obj.is_sealed:
             audit_record(kind=AuditKind.SEALED_VIEW, request=request, obj=obj)
 
     def listed(self, request: Request, rows: Sequence[dict[str, Any]]) -> None:
